@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { AppError } from '../errors/AppError.js';
+import { ensureErrorType } from '../errors/ensureErrorType.js';
+import { consoleLogger } from '../logging/consoleLogger.js';
+import { runCommand, type CliCommand } from './runCommand.js';
+import { runWithSandbox } from './runWithSandbox.js';
+
+const usage = `Usage:
+  graph-users list [--top N] [--select a,b] [--all] [--sandbox [--users N]]
+  graph-users export [--sandbox [--users N]]
+
+Reads the same settings as the functions (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, KEY_VAULT_URL, ...)
+from the environment. --sandbox starts the offline sandbox and points the settings at it.
+Users are printed to stdout as NDJSON, one per line; diagnostics go to stderr.`;
+
+async function main(argv: readonly string[]): Promise<number> {
+    let parsed;
+    try {
+        parsed = parseArgs({
+            args: [...argv],
+            allowPositionals: true,
+            strict: true,
+            options: {
+                top: { type: 'string' },
+                select: { type: 'string' },
+                all: { type: 'boolean', default: false },
+                sandbox: { type: 'boolean', default: false },
+                users: { type: 'string' },
+                help: { type: 'boolean', short: 'h', default: false },
+            },
+        });
+    } catch (error) {
+        console.error(`${(error as Error).message}\n\n${usage}`);
+        return 2;
+    }
+    const { values, positionals } = parsed;
+    const name = positionals[0];
+    if (values.help || name === undefined) {
+        console.error(usage);
+        return values.help ? 0 : 2;
+    }
+    if (name !== 'list' && name !== 'export') {
+        console.error(`Unknown command "${name}".\n\n${usage}`);
+        return 2;
+    }
+    const command: CliCommand = {
+        name,
+        all: values.all,
+        ...(values.top === undefined ? {} : { top: values.top }),
+        ...(values.select === undefined ? {} : { select: values.select }),
+    };
+    try {
+        if (values.sandbox) {
+            const users = values.users === undefined ? 1000 : Number(values.users);
+            if (!Number.isInteger(users) || users < 0 || users > 10_000_000) {
+                console.error('--users must be a whole number from 0 to 10000000.');
+                return 2;
+            }
+            return await runWithSandbox(argv, users, (env) => runCommand(command, env));
+        }
+        return await runCommand(command, process.env);
+    } catch (thrown) {
+        const error = ensureErrorType(thrown);
+        consoleLogger.error(error instanceof AppError ? error.toLogString() : String(error));
+        return error.code === 'ConfigurationInvalid' || error.code === 'BadRequest' ? 2 : 1;
+    }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Environment } from '../config/readSettings.js';
+
+// A variable, so bundlers and readers see this is a dev-only, on-demand load.
+const SANDBOX_MODULE = '../../sandbox/index.js';
+
+interface SandboxModule {
+    createSandboxCa(): Promise<unknown>;
+    writeSandboxCa(ca: unknown, dir: string): Promise<unknown>;
+    loadSandboxCa(dir: string): Promise<unknown>;
+    startSandbox(options: { userCount: number; ca: unknown }): Promise<{
+        readonly settings: Readonly<Record<string, string>>;
+        close(): Promise<void>;
+    }>;
+}
+
+/**
+ * Runs a command against the offline sandbox. Node reads NODE_EXTRA_CA_CERTS only at start-up,
+ * so the first pass writes a throwaway CA and re-runs this CLI with it trusted; production
+ * code trusts the sandbox by no other means.
+ */
+export async function runWithSandbox(
+    argv: readonly string[],
+    userCount: number,
+    run: (env: Environment) => Promise<number>,
+): Promise<number> {
+    const sandbox = (await import(SANDBOX_MODULE)) as SandboxModule;
+    const caDir = process.env.SANDBOX_CA_DIR;
+    if (caDir === undefined || process.env.NODE_EXTRA_CA_CERTS === undefined) {
+        const dir = await mkdtemp(join(tmpdir(), 'graph-users-sandbox-'));
+        try {
+            await sandbox.writeSandboxCa(await sandbox.createSandboxCa(), dir);
+            const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', ...argv], {
+                stdio: 'inherit',
+                env: { ...process.env, SANDBOX_CA_DIR: dir, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
+            });
+            const [code] = (await once(child, 'close')) as [number | null];
+            return code ?? 1;
+        } finally {
+            await rm(dir, { recursive: true, force: true });
+        }
+    }
+    const instance = await sandbox.startSandbox({ userCount, ca: await sandbox.loadSandboxCa(caDir) });
+    try {
+        // @azure/identity reads IDENTITY_ENDPOINT from process.env itself.
+        Object.assign(process.env, instance.settings);
+        return await run(process.env);
+    } finally {
+        await instance.close();
+    }
+}

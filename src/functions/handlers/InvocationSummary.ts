@@ -1,0 +1,29 @@
+import type { GraphRequestStats } from '../../graph/GraphUser.js';
+import type { Logger } from '../../logging/Logger.js';
+
+export interface InvocationSummary {
+    readonly invocationId: string;
+    readonly trigger: 'http' | 'timer';
+    readonly outcome: 'success' | 'failure';
+    readonly status?: number;
+    readonly users: number;
+    readonly pages: number;
+    readonly stats: GraphRequestStats;
+    readonly durationMs: number;
+    readonly errorCode?: string;
+}
+
+/** One structured line per invocation, the line operators query in Application Insights. */
+export function logInvocationSummary(logger: Logger, summary: InvocationSummary): void {
+    const { stats, ...rest } = summary;
+    const line = JSON.stringify({
+        event: 'graphUsers.invocation',
+        ...rest,
+        graphRequests: stats.requests,
+        retries: stats.retries,
+        tokenRefreshes: stats.tokenRefreshes,
+        failedGraphRequestIds: stats.failedRequestIds,
+    });
+    if (summary.outcome === 'success') logger.info(line);
+    else logger.error(line);
+}

@@ -1,0 +1,34 @@
+import type { HttpResponseInit } from '@azure/functions';
+import type { AppError } from '../../errors/AppError.js';
+
+/**
+ * RFC 9457 problem details. Only the sanitized message, hint, code and request ids go out:
+ * never a stack trace, a secret or a token.
+ */
+export function toProblemResponse(error: AppError, invocationId: string): HttpResponseInit {
+    const internal = error.code === 'Internal';
+    const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
+    if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
+    else if (error.status === 503) headers['Retry-After'] = '30';
+    return {
+        status: error.status,
+        headers,
+        jsonBody: {
+            type: `https://github.com/graph-users-functions/graph-users-functions/blob/main/README.md#troubleshooting`,
+            title: titleFor(error.status),
+            status: error.status,
+            code: error.code,
+            detail: internal ? 'An unexpected error occurred; see the function logs for this invocation id.' : error.message,
+            ...(error.hint === undefined || internal ? {} : { hint: error.hint }),
+            ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
+            invocationId,
+        },
+    };
+}
+
+function titleFor(status: number): string {
+    if (status === 400) return 'Bad request';
+    if (status === 502) return 'Microsoft Graph error';
+    if (status === 503) return 'Dependency unavailable';
+    return 'Server error';
+}

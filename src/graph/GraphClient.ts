@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { GraphError } from '../errors/errorClasses.js';
+import type { Logger } from '../logging/Logger.js';
+import type { AccessToken } from '../token/GraphTokenProvider.js';
+import { computeBackoff } from './computeBackoff.js';
+import type { GraphRequestStats, GraphUser, UsersPage } from './GraphUser.js';
+import { parseRetryAfter } from './parseRetryAfter.js';
+import { resolveNextLink } from './resolveNextLink.js';
+import { toGraphError } from './toGraphError.js';
+
+export interface TokenSource {
+    getToken(options?: { readonly forceRefresh?: boolean }): Promise<AccessToken>;
+}
+
+export interface RetryOptions {
+    /** Attempts per request, the first included. */
+    readonly maxAttempts: number;
+    /** Total time one request may spend across attempts and waits. */
+    readonly maxTotalMs: number;
+    readonly baseDelayMs: number;
+    readonly maxDelayMs: number;
+    /** Per-attempt timeout, headers and body included. */
+    readonly requestTimeoutMs: number;
+}
+
+export const defaultRetryOptions: RetryOptions = {
+    maxAttempts: 6,
+    maxTotalMs: 120_000,
+    baseDelayMs: 500,
+    maxDelayMs: 30_000,
+    requestTimeoutMs: 30_000,
+};
+
+export interface GraphClientOptions {
+    readonly graphEndpoint: string;
+    readonly tokens: TokenSource;
+    readonly retry?: Partial<RetryOptions>;
+    /** Shown in the admin-consent error. */
+    readonly adminConsentUrl?: string;
+}
+
+export interface PageRequestOptions {
+    readonly top?: number;
+    readonly select?: readonly string[];
+}
+
+export interface CallOptions {
+    readonly signal?: AbortSignal;
+    readonly stats?: GraphRequestStats;
+    readonly logger?: Logger;
+}
+
+const RETRYABLE_STATUS = new Set([429, 503, 504]);
+
+/** Lists users through Graph with global fetch: paging, retries, timeouts and one 401 refresh. */
+export class GraphClient {
+    readonly #options: GraphClientOptions;
+    readonly #retry: RetryOptions;
+    readonly #origin: string;
+
+    constructor(options: GraphClientOptions) {
+        this.#options = options;
+        this.#retry = { ...defaultRetryOptions, ...options.retry };
+        this.#origin = new URL(options.graphEndpoint).origin;
+    }
+
+    /** The first page's URL, built only from validated values. */
+    usersUrl(options: PageRequestOptions = {}): string {
+        const url = new URL(`${this.#options.graphEndpoint}/v1.0/users`);
+        if (options.top !== undefined) url.searchParams.set('$top', String(options.top));
+        if (options.select !== undefined && options.select.length > 0) url.searchParams.set('$select', options.select.join(','));
+        return url.toString();
+    }
+
+    /** Fetches one page of users from a URL built by `usersUrl` or returned as a nextLink. */
+    async getUsersPage(url: string, call: CallOptions = {}): Promise<UsersPage> {
+        const { body, requestId } = await this.#getJson(url, call);
+        const value = (body as { value?: unknown }).value;
+        if (!Array.isArray(value)) {
+            throw new GraphError('GraphMalformedResponse', 'Graph returned a users page without a "value" array.', {
+                ...(requestId === undefined ? {} : { requestId }),
+            });
+        }
+        const rawNext = (body as { '@odata.nextLink'?: unknown })['@odata.nextLink'];
+        const nextLink = rawNext === undefined || rawNext === null ? undefined : resolveNextLink(rawNext, this.#options.graphEndpoint);
+        return { users: value as GraphUser[], nextLink, requestId };
+    }
+
+    /** Every page of users, following nextLinks until there are none. */
+    async *listUserPages(options: PageRequestOptions = {}, call: CallOptions = {}): AsyncGenerator<UsersPage> {
+        let url: string | undefined = this.usersUrl(options);
+        while (url !== undefined) {
+            const page: UsersPage = await this.getUsersPage(url, call);
+            yield page;
+            url = page.nextLink;
+        }
+    }
+
+    async #getJson(url: string, call: CallOptions): Promise<{ body: unknown; requestId: string | undefined }> {
+        // Defence in depth: nothing but the configured Graph origin ever gets the token.
+        if (new URL(url).origin !== this.#origin) resolveNextLink(url, this.#options.graphEndpoint);
+        const started = Date.now();
+        let forceRefresh = false;
+        let refreshed = false;
+        for (let attempt = 1; ; attempt += 1) {
+            const token = await this.#options.tokens.getToken({ forceRefresh });
+            forceRefresh = false;
+            if (call.stats !== undefined) call.stats.requests += 1;
+            const clientRequestId = randomUUID();
+            let status: number;
+            let text: string;
+            let requestId: string | undefined;
+            let retryAfterHeader: string | null = null;
+            try {
+                const response = await fetch(url, {
+                    headers: { Authorization: `Bearer ${token.token}`, Accept: 'application/json', 'client-request-id': clientRequestId },
+                    // A redirect would carry the token to wherever it points.
+                    redirect: 'error',
+                    signal: combineSignals(AbortSignal.timeout(this.#retry.requestTimeoutMs), call.signal),
+                });
+                status = response.status;
+                requestId = response.headers.get('request-id') ?? undefined;
+                retryAfterHeader = response.headers.get('retry-after');
+                text = await response.text();
+            } catch (error) {
+                if (call.signal?.aborted === true) throw error;
+                const reason = describeNetworkError(error, this.#retry.requestTimeoutMs);
+                const delay = this.#nextDelay(attempt, started, undefined);
+                if (delay === undefined) {
+                    throw new GraphError('GraphUnavailable', `Microsoft Graph could not be reached after ${attempt} attempt(s): ${reason}`, {
+                        cause: error,
+                        hint: 'Check GRAPH_ENDPOINT and outbound network access; retry later.',
+                    });
+                }
+                call.logger?.warn(`Graph request failed (${reason}); retry ${attempt} in ${delay} ms. client-request-id: ${clientRequestId}`);
+                await this.#wait(delay, call);
+                continue;
+            }
+
+            if (status >= 200 && status < 300) {
+                try {
+                    return { body: JSON.parse(text) as unknown, requestId };
+                } catch (error) {
+                    const delay = this.#nextDelay(attempt, started, undefined);
+                    if (delay === undefined) {
+                        throw new GraphError('GraphMalformedResponse', `Graph returned a page that is not valid JSON after ${attempt} attempt(s).`, {
+                            cause: error,
+                            ...(requestId === undefined ? {} : { requestId }),
+                        });
+                    }
+                    call.logger?.warn(`Graph returned malformed JSON; retry ${attempt} in ${delay} ms. request-id: ${requestId ?? 'none'}`);
+                    await this.#wait(delay, call);
+                    continue;
+                }
+            }
+
+            if (requestId !== undefined) call.stats?.failedRequestIds.push(requestId);
+            if (status === 401 && !refreshed) {
+                // The cached token may have been revoked or expired early: get a fresh one, once.
+                refreshed = true;
+                forceRefresh = true;
+                if (call.stats !== undefined) call.stats.tokenRefreshes += 1;
+                call.logger?.warn(`Graph answered 401; retrying once with a fresh token. request-id: ${requestId ?? 'none'}`);
+                continue;
+            }
+            if (RETRYABLE_STATUS.has(status)) {
+                const retryAfterMs = parseRetryAfter(retryAfterHeader);
+                const delay = this.#nextDelay(attempt, started, retryAfterMs);
+                if (delay !== undefined) {
+                    call.logger?.warn(`Graph answered ${status}; retry ${attempt} in ${delay} ms. request-id: ${requestId ?? 'none'}`);
+                    await this.#wait(delay, call);
+                    continue;
+                }
+                const error = toGraphError(status, text, requestId, { adminConsentUrl: this.#options.adminConsentUrl });
+                throw retryAfterMs === undefined
+                    ? error
+                    : new GraphError(error.code, error.message, {
+                          httpStatus: status,
+                          status: error.status,
+                          retryAfterSeconds: Math.ceil(retryAfterMs / 1000),
+                          ...(error.hint === undefined ? {} : { hint: error.hint }),
+                          ...(requestId === undefined ? {} : { requestId }),
+                      });
+            }
+            throw toGraphError(status, text, requestId, { adminConsentUrl: this.#options.adminConsentUrl });
+        }
+    }
+
+    /** The wait before the next attempt, or undefined when the attempt or time budget is spent. */
+    #nextDelay(attempt: number, started: number, retryAfterMs: number | undefined): number | undefined {
+        if (attempt >= this.#retry.maxAttempts) return undefined;
+        const delay = retryAfterMs ?? computeBackoff(attempt - 1, this.#retry);
+        if (Date.now() - started + delay > this.#retry.maxTotalMs) return undefined;
+        return delay;
+    }
+
+    async #wait(ms: number, call: CallOptions): Promise<void> {
+        if (call.stats !== undefined) call.stats.retries += 1;
+        await sleep(ms, undefined, call.signal === undefined ? {} : { signal: call.signal });
+    }
+}
+
+function combineSignals(timeout: AbortSignal, outer: AbortSignal | undefined): AbortSignal {
+    return outer === undefined ? timeout : AbortSignal.any([timeout, outer]);
+}
+
+function describeNetworkError(error: unknown, timeoutMs: number): string {
+    if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+        return `no complete response within ${timeoutMs} ms`;
+    }
+    const cause = error instanceof Error ? (error.cause as { code?: unknown } | undefined) : undefined;
+    const code = typeof cause?.code === 'string' ? cause.code : undefined;
+    return code ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,72 @@
+import type { KeyVaultSecret } from '@azure/keyvault-secrets';
+import { registerSensitiveValue } from '../errors/sanitizeText.js';
+import type { ClientSecret, ClientSecretSource } from './ClientSecret.js';
+import { toSecretError } from './toSecretError.js';
+
+/** The part of `SecretClient` used here, so unit tests can pass a stand-in without a vault. */
+export interface SecretReader {
+    getSecret(name: string, options?: { abortSignal?: AbortSignal }): Promise<KeyVaultSecret>;
+}
+
+export interface KeyVaultSecretSourceOptions {
+    readonly reader: SecretReader;
+    readonly vaultUrl: string;
+    readonly secretName: string;
+    readonly ttlSeconds: number;
+    /** Who reads the vault, named in the "grant this role" hint. */
+    readonly identityDescription: string;
+    readonly timeoutMs?: number;
+    readonly now?: () => number;
+}
+
+/**
+ * Reads the client secret from Key Vault, reuses it for the TTL, and lets concurrent callers
+ * share one in-flight read so a cold burst makes exactly one vault request.
+ */
+export class KeyVaultSecretSource implements ClientSecretSource {
+    readonly #options: KeyVaultSecretSourceOptions;
+    readonly #now: () => number;
+    #cached: { secret: ClientSecret; expiresAt: number } | undefined;
+    #inFlight: Promise<ClientSecret> | undefined;
+    #reads = 0;
+
+    constructor(options: KeyVaultSecretSourceOptions) {
+        this.#options = options;
+        this.#now = options.now ?? Date.now;
+    }
+
+    /** Number of vault reads made, for the invocation summary and tests. */
+    get reads(): number {
+        return this.#reads;
+    }
+
+    async getSecret(options: { readonly refresh?: boolean } = {}): Promise<ClientSecret> {
+        if (options.refresh !== true && this.#cached !== undefined && this.#now() < this.#cached.expiresAt) {
+            return this.#cached.secret;
+        }
+        // A refresh joins a read already under way: it started after the rejection was seen.
+        this.#inFlight ??= this.#read().finally(() => {
+            this.#inFlight = undefined;
+        });
+        return this.#inFlight;
+    }
+
+    async #read(): Promise<ClientSecret> {
+        const { reader, secretName, timeoutMs = 15_000 } = this.#options;
+        this.#reads += 1;
+        let secret: KeyVaultSecret;
+        try {
+            secret = await reader.getSecret(secretName, { abortSignal: AbortSignal.timeout(timeoutMs) });
+        } catch (error) {
+            throw toSecretError(error, this.#options);
+        }
+        const value = secret.value;
+        if (value === undefined || value === '') {
+            throw toSecretError({ secretEmpty: true }, this.#options);
+        }
+        registerSensitiveValue(value);
+        const result: ClientSecret = { value, version: secret.properties.version ?? 'unknown' };
+        this.#cached = { secret: result, expiresAt: this.#now() + this.#options.ttlSeconds * 1000 };
+        return result;
+    }
+}

@@ -1,0 +1,71 @@
+import { SecretError } from '../errors/errorClasses.js';
+
+interface SecretContext {
+    readonly vaultUrl: string;
+    readonly secretName: string;
+    readonly identityDescription: string;
+}
+
+/** Maps what the Key Vault SDK or the credential threw to an error that says what to do. */
+export function toSecretError(error: unknown, context: SecretContext): SecretError {
+    const { vaultUrl, secretName, identityDescription } = context;
+    if (typeof error === 'object' && error !== null && 'secretEmpty' in error) {
+        return new SecretError('KeyVaultSecretNotFound', `Secret "${secretName}" in ${vaultUrl} has no value.`, {
+            hint: `Write the client secret to it (scripts/postprovision/postprovision.sh rotate-secret).`,
+        });
+    }
+    const e = error as { name?: unknown; statusCode?: unknown; code?: unknown; message?: unknown; request?: { headers?: { get?: (n: string) => unknown } } };
+    const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
+    const code = typeof e.code === 'string' ? e.code : undefined;
+    const message = typeof e.message === 'string' ? e.message : String(error);
+    const name = typeof e.name === 'string' ? e.name : '';
+    const requestId = readRequestId(error);
+    const base = { cause: error, ...(requestId === undefined ? {} : { requestId }) };
+
+    if (name === 'CredentialUnavailableError' || name === 'AuthenticationRequiredError' || name === 'AggregateAuthenticationError') {
+        return new SecretError('KeyVaultCredentialUnavailable', `No credential could get a Key Vault token: ${message}`, {
+            ...base,
+            hint: 'In Azure, assign the user-assigned managed identity to the function app and set AZURE_CLIENT_ID to its client id; locally, run `az login`.',
+        });
+    }
+    if (name === 'AuthenticationError') {
+        return new SecretError('KeyVaultCredentialUnavailable', `The managed identity could not get a Key Vault token: ${message}`, {
+            ...base,
+            hint: 'Check that AZURE_CLIENT_ID names an identity assigned to this function app.',
+        });
+    }
+    if (status === 404 || code === 'SecretNotFound') {
+        return new SecretError('KeyVaultSecretNotFound', `Secret "${secretName}" was not found in ${vaultUrl}.`, {
+            ...base,
+            hint: 'Run the post-provision script (it writes the secret), or set GRAPH_CLIENT_SECRET_NAME to the right name.',
+        });
+    }
+    if (status === 403 && /disabled/i.test(message)) {
+        return new SecretError('KeyVaultSecretDisabled', `Secret "${secretName}" in ${vaultUrl} is disabled.`, {
+            ...base,
+            hint: 'Enable the current version of the secret, or write a new one with `rotate-secret`.',
+        });
+    }
+    if (status === 403) {
+        return new SecretError('KeyVaultForbidden', `Key Vault ${vaultUrl} refused to read secret "${secretName}" (403).`, {
+            ...base,
+            hint: `Grant the "Key Vault Secrets User" role on the vault to ${identityDescription}, and check the vault's network rules.`,
+        });
+    }
+    if (status === 401) {
+        return new SecretError('KeyVaultUnauthorized', `Key Vault ${vaultUrl} rejected the token (401).`, {
+            ...base,
+            hint: 'The vault must be in the same tenant as the managed identity; check KEY_VAULT_URL.',
+        });
+    }
+    return new SecretError('KeyVaultUnavailable', `Reading secret "${secretName}" from ${vaultUrl} failed${status === undefined ? '' : ` (${status})`}: ${message}`, {
+        ...base,
+        hint: 'Key Vault or the network is unavailable; the request can be retried. Check KEY_VAULT_URL and the vault firewall.',
+    });
+}
+
+function readRequestId(error: unknown): string | undefined {
+    const response = (error as { response?: { headers?: { get?: (n: string) => string | undefined } } }).response;
+    const id = response?.headers?.get?.('x-ms-request-id');
+    return typeof id === 'string' ? id : undefined;
+}

@@ -1,0 +1,139 @@
+import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { registerSensitiveValue } from '../errors/sanitizeText.js';
+import type { ClientSecret, ClientSecretSource } from '../secret/ClientSecret.js';
+import type { Logger } from '../logging/Logger.js';
+import { isInvalidClientError, toTokenError } from './toTokenError.js';
+
+export interface GraphTokenProviderOptions {
+    readonly tenantId: string;
+    readonly clientId: string;
+    readonly authorityHost: string;
+    /** Graph base URL; the scope is `<graphEndpoint>/.default`. */
+    readonly graphEndpoint: string;
+    readonly secrets: ClientSecretSource;
+    readonly logger?: Logger;
+    readonly timeoutMs?: number;
+}
+
+export interface AccessToken {
+    readonly token: string;
+    readonly expiresOn: Date | undefined;
+    readonly fromCache: boolean;
+}
+
+/**
+ * The one token module both functions share. It keeps one MSAL confidential client per secret
+ * value (MSAL's credential is fixed at construction), lets MSAL's cache serve warm calls, and
+ * makes concurrent cold callers share one Key Vault read and one token request.
+ */
+export class GraphTokenProvider {
+    readonly #options: GraphTokenProviderOptions;
+    readonly #scope: string;
+    #client: { secretValue: string; app: ConfidentialClientApplication } | undefined;
+    #inFlight: Promise<AccessToken> | undefined;
+    #inFlightForced: Promise<AccessToken> | undefined;
+    #tokenRequests = 0;
+
+    constructor(options: GraphTokenProviderOptions) {
+        this.#options = options;
+        this.#scope = `${options.graphEndpoint}/.default`;
+    }
+
+    get scope(): string {
+        return this.#scope;
+    }
+
+    /** Token requests that reached MSAL without a cached answer, for the invocation summary. */
+    get tokenRequests(): number {
+        return this.#tokenRequests;
+    }
+
+    /**
+     * `forceRefresh` skips MSAL's cache: used once after Graph answered 401 to a cached token.
+     */
+    getToken(options: { readonly forceRefresh?: boolean } = {}): Promise<AccessToken> {
+        if (options.forceRefresh === true) {
+            this.#inFlightForced ??= this.#acquire(true).finally(() => {
+                this.#inFlightForced = undefined;
+            });
+            return this.#inFlightForced;
+        }
+        this.#inFlight ??= this.#acquire(false).finally(() => {
+            this.#inFlight = undefined;
+        });
+        return this.#inFlight;
+    }
+
+    async #acquire(forceRefresh: boolean): Promise<AccessToken> {
+        const secret = await this.#options.secrets.getSecret();
+        try {
+            return await this.#acquireWith(secret, forceRefresh);
+        } catch (error) {
+            if (!isInvalidClientError(error)) throw toTokenError(error, this.#options);
+            // Entra rejected the secret: it may have been rotated. Re-read it past the cache, once.
+            const fresh = await this.#options.secrets.getSecret({ refresh: true });
+            if (fresh.value === secret.value) throw toTokenError(error, this.#options);
+            this.#options.logger?.warn(
+                `Entra ID rejected client secret version ${secret.version}; retrying once with version ${fresh.version} from Key Vault.`,
+            );
+            try {
+                return await this.#acquireWith(fresh, true);
+            } catch (retryError) {
+                throw toTokenError(retryError, this.#options);
+            }
+        }
+    }
+
+    async #acquireWith(secret: ClientSecret, forceRefresh: boolean): Promise<AccessToken> {
+        const app = this.#clientFor(secret);
+        const timeoutMs = this.#options.timeoutMs ?? 30_000;
+        const result = await withTimeout(
+            app.acquireTokenByClientCredential({ scopes: [this.#scope], skipCache: forceRefresh }),
+            timeoutMs,
+            `The token request to ${this.#options.authorityHost} took longer than ${timeoutMs} ms.`,
+        );
+        if (result === null || result.accessToken === '') {
+            throw new Error('MSAL returned no access token.');
+        }
+        if (!result.fromCache) {
+            this.#tokenRequests += 1;
+            registerSensitiveValue(result.accessToken);
+        }
+        return { token: result.accessToken, expiresOn: result.expiresOn ?? undefined, fromCache: result.fromCache };
+    }
+
+    #clientFor(secret: ClientSecret): ConfidentialClientApplication {
+        if (this.#client?.secretValue === secret.value) return this.#client.app;
+        const { tenantId, clientId, authorityHost, logger } = this.#options;
+        // A new app has an empty cache, so tokens issued under a rotated-out secret are never served again.
+        const app = new ConfidentialClientApplication({
+            auth: {
+                clientId,
+                authority: `${authorityHost}/${tenantId}`,
+                clientSecret: secret.value,
+                // The host is our own setting, so skip instance discovery (a network call, and
+                // impossible for sovereign or local authorities it does not know).
+                knownAuthorities: [new URL(authorityHost).host],
+            },
+            system: {
+                loggerOptions: {
+                    piiLoggingEnabled: false,
+                    logLevel: LogLevel.Warning,
+                    loggerCallback: (level, message) => {
+                        if (level <= LogLevel.Warning) logger?.warn(`MSAL: ${message}`);
+                    },
+                },
+            },
+        });
+        this.#client = { secretValue: secret.value, app };
+        return app;
+    }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(Object.assign(new Error(message), { name: 'TimeoutError' })), ms);
+    });
+    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
