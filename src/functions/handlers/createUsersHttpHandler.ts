@@ -1,4 +1,4 @@
-import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import { ensureErrorType } from '../../errors/ensureErrorType.js';
 import { createGraphRequestStats } from '../../graph/GraphUser.js';
 import type { Runtime } from '../../runtime/createRuntime.js';
@@ -7,8 +7,10 @@ import { createContextLogger } from './createContextLogger.js';
 import { logInvocationSummary } from './InvocationSummary.js';
 import { toProblemResponse } from './toProblemResponse.js';
 
+export type UsersHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
+
 /** `GET /api/users`: validates the query, then returns one page of users from the core. */
-export function createUsersHttpHandler(getRuntime: () => Runtime): HttpHandler {
+export function createUsersHttpHandler(getRuntime: () => Runtime): UsersHttpHandler {
     return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
         const started = performance.now();
         const logger = createContextLogger(context);

@@ -1,0 +1,27 @@
+/** Live request counts of the stand-ins; tests read them and zero them with reset(). */
+export class SandboxCounters {
+    /** POSTs to the Entra token endpoint. */
+    tokenRequests = 0;
+    /** Token endpoint POSTs that issued a token. */
+    tokenSuccesses = 0;
+    /** All requests to the managed identity endpoint. */
+    identityRequests = 0;
+    /** Authorized GETs that returned a secret value. */
+    keyVaultSecretReads = 0;
+    /** All Key Vault requests, challenges included. */
+    keyVaultRequests = 0;
+    /** All Graph requests. */
+    graphRequests = 0;
+    /** Graph pages answered with 200. */
+    graphPages = 0;
+
+    reset(): void {
+        this.tokenRequests = 0;
+        this.tokenSuccesses = 0;
+        this.identityRequests = 0;
+        this.keyVaultSecretReads = 0;
+        this.keyVaultRequests = 0;
+        this.graphRequests = 0;
+        this.graphPages = 0;
+    }
+}

@@ -1,0 +1,134 @@
+/** A fault that applies to the next `remaining` requests, then clears itself. */
+class CountedFault<T> {
+    #remaining = 0;
+    #detail: T | undefined;
+
+    arm(count: number, detail: T): void {
+        if (!Number.isInteger(count) || count < 0) throw new RangeError(`count must be a non-negative integer, got ${count}`);
+        this.#remaining = count;
+        this.#detail = count > 0 ? detail : undefined;
+    }
+
+    /** Consumes one occurrence; returns its detail, or undefined when the fault is not armed. */
+    take(): T | undefined {
+        if (this.#remaining === 0) return undefined;
+        this.#remaining--;
+        const detail = this.#detail;
+        if (this.#remaining === 0) this.#detail = undefined;
+        return detail;
+    }
+
+    clear(): void {
+        this.#remaining = 0;
+        this.#detail = undefined;
+    }
+}
+
+function checkErrorStatus(status: number): void {
+    if (!Number.isInteger(status) || status < 400 || status > 599) throw new RangeError(`status must be 4xx or 5xx, got ${status}`);
+}
+
+function checkLatency(ms: number): number {
+    if (!Number.isFinite(ms) || ms < 0) throw new RangeError(`latencyMs must be >= 0, got ${ms}`);
+    return ms;
+}
+
+export class GraphFaults {
+    #latencyMs = 0;
+    readonly throttles = new CountedFault<{ retryAfter: string | undefined }>();
+    readonly failures = new CountedFault<number>();
+    readonly resets = new CountedFault<true>();
+    readonly malformations = new CountedFault<true>();
+    readonly foreignNextLinks = new CountedFault<string>();
+
+    /** Delay before every Graph response. */
+    get latencyMs(): number {
+        return this.#latencyMs;
+    }
+    set latencyMs(ms: number) {
+        this.#latencyMs = checkLatency(ms);
+    }
+
+    /** The next `count` requests get 429 TooManyRequests, with `Retry-After` when given ('1' or an HTTP-date). */
+    throttle(count: number, retryAfter?: string): void {
+        this.throttles.arm(count, { retryAfter });
+    }
+
+    /** The next `count` requests get a Graph-shaped error with this status (e.g. 503, 504). */
+    fail(count: number, status: number): void {
+        checkErrorStatus(status);
+        this.failures.arm(count, status);
+    }
+
+    /** The next `count` pages are cut off mid-body by destroying the socket. */
+    resetConnection(count: number): void {
+        this.resets.arm(count, true);
+    }
+
+    /** The next `count` pages are 200 responses with truncated, unparsable JSON. */
+    malformed(count: number): void {
+        this.malformations.arm(count, true);
+    }
+
+    /** The next `count` pages carry an `@odata.nextLink` on `origin` instead of the Graph stand-in. */
+    foreignNextLink(count: number, origin: string): void {
+        this.foreignNextLinks.arm(count, new URL(origin).origin);
+    }
+
+    clear(): void {
+        this.#latencyMs = 0;
+        for (const f of [this.throttles, this.failures, this.resets, this.malformations, this.foreignNextLinks]) f.clear();
+    }
+}
+
+export class KeyVaultFaults {
+    #latencyMs = 0;
+    readonly failures = new CountedFault<number>();
+
+    /** Delay before every Key Vault response. */
+    get latencyMs(): number {
+        return this.#latencyMs;
+    }
+    set latencyMs(ms: number) {
+        this.#latencyMs = checkLatency(ms);
+    }
+
+    /** The next `count` Key Vault requests (challenges included) fail with this status. */
+    fail(count: number, status: number): void {
+        checkErrorStatus(status);
+        this.failures.arm(count, status);
+    }
+
+    clear(): void {
+        this.#latencyMs = 0;
+        this.failures.clear();
+    }
+}
+
+export class TokenFaults {
+    readonly failures = new CountedFault<number>();
+
+    /** The next `count` token endpoint POSTs get an Entra-shaped error with this status (429, 5xx). */
+    fail(count: number, status: number): void {
+        checkErrorStatus(status);
+        this.failures.arm(count, status);
+    }
+
+    clear(): void {
+        this.failures.clear();
+    }
+}
+
+/** Fault switches per stand-in. Counted faults affect the next N requests, then clear themselves. */
+export class SandboxFaults {
+    readonly graph = new GraphFaults();
+    readonly keyVault = new KeyVaultFaults();
+    readonly token = new TokenFaults();
+
+    /** Disarms every fault and zeroes latencies. */
+    clear(): void {
+        this.graph.clear();
+        this.keyVault.clear();
+        this.token.clear();
+    }
+}

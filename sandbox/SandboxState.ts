@@ -1,0 +1,37 @@
+import type { ClientSecrets } from './ClientSecrets.js';
+import type { SandboxCounters } from './SandboxCounters.js';
+import type { SandboxFaults } from './SandboxFaults.js';
+import type { TokenIssuer } from './TokenIssuer.js';
+import type { VaultStore } from './VaultStore.js';
+
+export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+
+export interface SandboxOrigins {
+    entra: string;
+    identity: string;
+    keyVault: string;
+    graph: string;
+}
+
+/** What the stand-ins share: identities, switches and stores. Origins are filled in once all listen. */
+export interface SandboxState {
+    readonly tenantId: string;
+    readonly tenantDomain: string;
+    readonly clientId: string;
+    /** Object id of the app's service principal (the `oid` in Graph tokens). */
+    readonly servicePrincipalId: string;
+    readonly managedIdentityClientId: string;
+    readonly managedIdentityObjectId: string;
+    readonly identityHeader: string;
+    readonly userCount: number;
+    readonly seed: number;
+    readonly graphTokenLifetimeSeconds: number;
+    readonly origins: SandboxOrigins;
+    appRoles: readonly string[];
+    keyVaultAccess: boolean;
+    readonly clientSecrets: ClientSecrets;
+    readonly vault: VaultStore;
+    readonly issuer: TokenIssuer;
+    readonly counters: SandboxCounters;
+    readonly faults: SandboxFaults;
+}

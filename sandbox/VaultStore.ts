@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+
+export interface SecretVersion {
+    readonly version: string;
+    readonly value: string;
+    /** Epoch seconds. */
+    readonly created: number;
+    updated: number;
+    enabled: boolean;
+    readonly contentType: string | undefined;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+export type SecretLookup =
+    | { readonly kind: 'found'; readonly secret: SecretVersion }
+    | { readonly kind: 'missing' }
+    | { readonly kind: 'deleted' };
+
+/** Secrets of the one sandbox vault: versions per name, newest last; soft delete keeps the name taken. */
+export class VaultStore {
+    readonly #secrets = new Map<string, { versions: SecretVersion[]; deleted: boolean }>();
+
+    /** Adds a version (32 hex chars like Key Vault's). Returns undefined when the name is soft-deleted. */
+    set(name: string, value: string, contentType?: string, tags: Readonly<Record<string, string>> = {}): SecretVersion | undefined {
+        const entry = this.#secrets.get(name) ?? { versions: [], deleted: false };
+        if (entry.deleted) return undefined;
+        const now = Math.floor(Date.now() / 1000);
+        const secret: SecretVersion = { version: randomBytes(16).toString('hex'), value, created: now, updated: now, enabled: true, contentType, tags };
+        entry.versions.push(secret);
+        this.#secrets.set(name, entry);
+        return secret;
+    }
+
+    get(name: string, version?: string): SecretLookup {
+        const entry = this.#secrets.get(name);
+        if (entry === undefined) return { kind: 'missing' };
+        if (entry.deleted) return { kind: 'deleted' };
+        const secret = version === undefined ? entry.versions.at(-1) : entry.versions.find((v) => v.version === version);
+        return secret === undefined ? { kind: 'missing' } : { kind: 'found', secret };
+    }
+
+    softDelete(name: string): void {
+        const entry = this.#secrets.get(name);
+        if (entry !== undefined) entry.deleted = true;
+    }
+
+    /** Like recover + purge: the name becomes usable again with no versions. */
+    purge(name: string): void {
+        this.#secrets.delete(name);
+    }
+
+    disableLatest(name: string): void {
+        const latest = this.#secrets.get(name)?.versions.at(-1);
+        if (latest !== undefined) {
+            latest.enabled = false;
+            latest.updated = Math.floor(Date.now() / 1000);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { KEY_VAULT_RESOURCE } from './SandboxState.js';
+import type { SandboxState } from './SandboxState.js';
+import type { ServiceExchange } from './ServiceServer.js';
+
+const MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS = 86_400;
+const IDENTITY_QUERY_KEYS = ['client_id', 'principal_id', 'object_id', 'mi_res_id', 'msi_res_id'] as const;
+
+/**
+ * App Service managed identity endpoint (api-version 2019-08-01), as MSAL's AppService source calls it:
+ * `GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=...` with header X-IDENTITY-HEADER.
+ */
+export function createIdentityHandler(state: SandboxState): (exchange: ServiceExchange) => Promise<void> {
+    return async (exchange) => {
+        state.counters.identityRequests++;
+        const fail = (status: number, message: string): void =>
+            exchange.sendJson(status, { statusCode: status, message, correlationId: randomUUID() });
+        if (exchange.url.pathname !== '/msi/token') return exchange.send(404, '', {});
+        if (exchange.req.method !== 'GET') return fail(405, 'The requested method is not supported.');
+        const secret = exchange.header('x-identity-header');
+        if (secret === undefined) return fail(400, "The required 'X-IDENTITY-HEADER' header is missing.");
+        if (secret !== state.identityHeader) return fail(401, "The 'X-IDENTITY-HEADER' header value is not valid.");
+        const query = exchange.url.searchParams;
+        const apiVersion = query.get('api-version');
+        if (apiVersion !== '2019-08-01') return fail(400, `The api-version '${apiVersion ?? ''}' could not be found. Supported: 2019-08-01.`);
+        const scope = query.get('scope');
+        const requested = query.get('resource') ?? (scope?.endsWith('/.default') ? scope.slice(0, -'/.default'.length) : scope);
+        if (requested === null || requested === undefined || requested === '') return fail(400, "The 'resource' query parameter is required.");
+        if (requested.replace(/\/$/, '') !== KEY_VAULT_RESOURCE) {
+            return fail(
+                400,
+                `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identity only gets tokens for ${KEY_VAULT_RESOURCE}.`,
+            );
+        }
+        for (const key of IDENTITY_QUERY_KEYS) {
+            const id = query.get(key);
+            if (id !== null && id !== state.managedIdentityClientId && id !== state.managedIdentityObjectId) {
+                return fail(400, 'Unable to load the proper Managed Identity.');
+            }
+        }
+        const issued = await state.issuer.issue({
+            audience: KEY_VAULT_RESOURCE,
+            appId: state.managedIdentityClientId,
+            objectId: state.managedIdentityObjectId,
+            lifetimeSeconds: MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS,
+            extraClaims: {
+                xms_mirid: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-sandbox/providers/Microsoft.Web/sites/func-sandbox`,
+            },
+        });
+        exchange.sendJson(200, {
+            access_token: issued.token,
+            expires_on: String(issued.expiresOn),
+            resource: requested,
+            token_type: 'Bearer',
+            client_id: state.managedIdentityClientId,
+        });
+    };
+}

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KEY_VAULT_RESOURCE } from './SandboxState.js';
+import type { SandboxState } from './SandboxState.js';
+import type { ServiceExchange } from './ServiceServer.js';
+import type { SecretVersion } from './VaultStore.js';
+
+const SECRET_NAME = /^[0-9a-zA-Z-]{1,127}$/;
+const INJECTED_ERRORS: Readonly<Record<number, { code: string; message: string }>> = {
+    429: { code: 'Throttled', message: 'Request was not allowed because of throttling.' },
+    500: { code: 'InternalServerError', message: 'An unexpected error occurred.' },
+    502: { code: 'BadGateway', message: 'The service is temporarily unreachable.' },
+    503: { code: 'ServiceUnavailable', message: 'The service is temporarily unavailable.' },
+    504: { code: 'GatewayTimeout', message: 'The operation timed out.' },
+};
+
+/** Key Vault secrets stand-in: challenge-based bearer auth, RBAC switch, get/set of secret versions. */
+export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceExchange) => Promise<void> {
+    return async (exchange) => {
+        state.counters.keyVaultRequests++;
+        if (state.faults.keyVault.latencyMs > 0) await sleep(state.faults.keyVault.latencyMs);
+        const requestId = randomUUID();
+        const headers = {
+            'cache-control': 'no-cache',
+            'x-ms-request-id': requestId,
+            'x-ms-keyvault-service-version': '1.9.2202.1',
+            'x-ms-keyvault-region': 'westeurope',
+        };
+        const fail = (status: number, error: Record<string, unknown>, extra: Record<string, string> = {}): void =>
+            exchange.sendJson(status, { error }, { ...headers, ...extra });
+
+        const injected = state.faults.keyVault.failures.take();
+        if (injected !== undefined) {
+            const shape = INJECTED_ERRORS[injected] ?? { code: 'InternalServerError', message: 'An unexpected error occurred.' };
+            return fail(injected, shape, injected === 429 ? { 'retry-after': '1' } : {});
+        }
+
+        const challenge = `Bearer authorization="${state.origins.entra}/${state.tenantId}", resource="${KEY_VAULT_RESOURCE}"`;
+        const check = await state.issuer.verify(exchange.header('authorization'), KEY_VAULT_RESOURCE);
+        if (!check.ok) {
+            const message = {
+                missing: 'AKV10000: Request is missing a Bearer or PoP token.',
+                expired: 'AKV10022: Invalid audience or token expired.',
+                audience: `AKV10022: Invalid audience. Expected ${KEY_VAULT_RESOURCE}.`,
+                invalid: 'AKV10032: Invalid issuer or signature.',
+            }[check.reason];
+            return fail(401, { code: 'Unauthorized', message }, { 'www-authenticate': challenge });
+        }
+
+        const match = /^\/secrets\/([^/]+)(?:\/([^/]*))?$/.exec(exchange.url.pathname);
+        if (match === null) return fail(404, { code: 'NotFound', message: 'The requested resource was not found.' });
+        const name = decodeSegment(match[1]);
+        const version = match[2] === undefined || match[2] === '' ? undefined : decodeSegment(match[2]);
+        const method = exchange.req.method ?? '';
+        if (method !== 'GET' && !(method === 'PUT' && version === undefined)) {
+            return fail(405, { code: 'BadParameter', message: `The HTTP method '${method}' is not supported for this resource.` });
+        }
+
+        const claims = check.claims;
+        const action = method === 'GET' ? 'getSecret' : 'setSecret';
+        if (!state.keyVaultAccess || claims['oid'] !== state.managedIdentityObjectId) {
+            return fail(403, {
+                code: 'Forbidden',
+                message:
+                    `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\n` +
+                    `Caller: appid=${String(claims['appid'])};oid=${String(claims['oid'])};iss=${String(claims.iss)}\r\n` +
+                    `Action: 'Microsoft.KeyVault/vaults/secrets/${action}/action'\r\n` +
+                    `Resource: '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-sandbox/providers/microsoft.keyvault/vaults/kv-sandbox/secrets/${name ?? ''}'\r\n` +
+                    `Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: kv-sandbox;location=westeurope\r\n`,
+                innererror: { code: 'ForbiddenByRbac' },
+            });
+        }
+        if (!exchange.url.searchParams.get('api-version')) {
+            return fail(400, { code: 'BadParameter', message: 'The api-version query parameter is missing.' });
+        }
+        if (name === undefined || !SECRET_NAME.test(name)) {
+            return fail(400, {
+                code: 'BadParameter',
+                message: "The request URI contains an invalid name: secret names may only contain alphanumeric characters and dashes and be 1-127 characters long.",
+            });
+        }
+        const bundle = (secret: SecretVersion): Record<string, unknown> => ({
+            value: secret.value,
+            ...(secret.contentType !== undefined ? { contentType: secret.contentType } : {}),
+            id: `${state.origins.keyVault}/secrets/${name}/${secret.version}`,
+            attributes: {
+                enabled: secret.enabled,
+                created: secret.created,
+                updated: secret.updated,
+                recoveryLevel: 'Recoverable+Purgeable',
+                recoverableDays: 90,
+            },
+            tags: secret.tags,
+        });
+
+        if (method === 'PUT') {
+            const body = parseSetSecretBody(await exchange.readBody());
+            if (body === undefined) return fail(400, { code: 'BadParameter', message: 'Property value is required.' });
+            const created = state.vault.set(name, body.value, body.contentType, body.tags);
+            if (created === undefined) {
+                return fail(409, {
+                    code: 'Conflict',
+                    message: `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
+                    innererror: { code: 'ObjectIsDeletedButRecoverable' },
+                });
+            }
+            return exchange.sendJson(200, bundle(created), headers);
+        }
+
+        const found = state.vault.get(name, version);
+        if (found.kind !== 'found') {
+            const id = version === undefined ? name : `${name}/${version}`;
+            return fail(404, {
+                code: 'SecretNotFound',
+                message: `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
+            });
+        }
+        if (!found.secret.enabled) {
+            return fail(403, { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } });
+        }
+        state.counters.keyVaultSecretReads++;
+        exchange.sendJson(200, bundle(found.secret), headers);
+    };
+}
+
+function decodeSegment(segment: string | undefined): string | undefined {
+    if (segment === undefined) return undefined;
+    try {
+        return decodeURIComponent(segment);
+    } catch {
+        return undefined;
+    }
+}
+
+function parseSetSecretBody(
+    raw: string | undefined,
+): { value: string; contentType: string | undefined; tags: Record<string, string> } | undefined {
+    if (raw === undefined) return undefined;
+    let parsed: unknown;
+    try {
+        parsed = JSON.parse(raw);
+    } catch {
+        return undefined;
+    }
+    if (typeof parsed !== 'object' || parsed === null) return undefined;
+    const { value, contentType, tags } = parsed as Record<string, unknown>;
+    if (typeof value !== 'string') return undefined;
+    const cleanTags: Record<string, string> = {};
+    if (typeof tags === 'object' && tags !== null) {
+        for (const [k, v] of Object.entries(tags)) if (typeof v === 'string') cleanTags[k] = v;
+    }
+    return { value, contentType: typeof contentType === 'string' ? contentType : undefined, tags: cleanTags };
+}

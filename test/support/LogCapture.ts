@@ -1,0 +1,29 @@
+import type { LogHandler } from '@azure/functions';
+import type { Logger } from '../../src/logging/Logger.js';
+
+/** Collects every log line and response body a test produced, for the secret-hygiene checks. */
+export class LogCapture {
+    readonly lines: string[] = [];
+
+    readonly logHandler: LogHandler = (level, ...args) => {
+        this.lines.push(`[${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+    };
+
+    capture(text: string): void {
+        this.lines.push(text);
+    }
+
+    logger(source: string): Logger {
+        return {
+            info: (m) => this.lines.push(`[${source} info] ${m}`),
+            warn: (m) => this.lines.push(`[${source} warn] ${m}`),
+            error: (m) => this.lines.push(`[${source} error] ${m}`),
+        };
+    }
+
+    /** Lines that contain any of the forbidden values (secrets, tokens) or a JWT-looking string. */
+    leaks(forbidden: readonly string[]): string[] {
+        const jwt = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\./;
+        return this.lines.filter((line) => jwt.test(line) || forbidden.some((value) => value.length >= 4 && line.includes(value)));
+    }
+}

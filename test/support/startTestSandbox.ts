@@ -1,0 +1,52 @@
+import functions, { type HttpResponseInit } from '@azure/functions';
+import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/createRuntime.js';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+import { LogCapture } from './LogCapture.js';
+
+/** Fast retries keep fault tests short; the production defaults are tested in unit tests. */
+// @azure/functions is CommonJS; Node's ESM named-export detection misses these classes.
+const { HttpRequest, InvocationContext } = functions;
+
+export const fastRetry = { baseDelayMs: 5, maxDelayMs: 50, maxTotalMs: 10_000, requestTimeoutMs: 5_000 } as const;
+
+export interface TestSandbox {
+    readonly sandbox: Sandbox;
+    readonly logs: LogCapture;
+    /** A fresh runtime: a cold process as far as caches go. */
+    newRuntime(options?: RuntimeOptions): Runtime;
+    /** Invokes the real HTTP handler with real HttpRequest/InvocationContext objects. */
+    invoke(query: string, runtime: Runtime): Promise<HttpResponseInit & { json: Record<string, unknown> }>;
+    close(): Promise<void>;
+}
+
+export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCapture = new LogCapture()): Promise<TestSandbox> {
+    const sandbox = await startSandbox(options);
+    // @azure/identity's managed identity credential reads these from process.env itself.
+    Object.assign(process.env, sandbox.settings);
+    let invocation = 0;
+    return {
+        sandbox,
+        logs,
+        newRuntime: (runtimeOptions = {}) =>
+            createRuntime(sandbox.settings, { retry: fastRetry, logger: logs.logger('runtime'), ...runtimeOptions }),
+        async invoke(query, runtime) {
+            invocation += 1;
+            const request = new HttpRequest({
+                method: 'GET',
+                url: `https://localhost:7071/api/users${query === '' ? '' : `?${query}`}`,
+                headers: { accept: 'application/json' },
+            });
+            const context = new InvocationContext({
+                invocationId: `test-${invocation}`,
+                functionName: 'users',
+                logHandler: logs.logHandler,
+            });
+            const response = await createUsersHttpHandler(() => runtime)(request, context);
+            const json = (response.jsonBody ?? {}) as Record<string, unknown>;
+            logs.capture(JSON.stringify(json));
+            return { ...response, json };
+        },
+        close: () => sandbox.close(),
+    };
+}
