@@ -1,0 +1,113 @@
+/**
+ * azd-facing contracts that need no Bicep CLI: main.parameters.json maps only declared parameters,
+ * the outputs the post-provision hook and azure.yaml rely on exist, and azure.yaml declares the service
+ * and the hook.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { infraDir, repoRoot } from './tools.js';
+
+const mainBicep = readFileSync(join(infraDir, 'main.bicep'), 'utf8');
+const declaredParams = new Map(
+    [...mainBicep.matchAll(/^param\s+(\w+)\s+(\w+)(\s*=)?/gm)].map((m) => [m[1]!, { type: m[2]!, hasDefault: Boolean(m[3]) }]),
+);
+const declaredOutputs = new Set([...mainBicep.matchAll(/^output\s+(\w+)\s/gm)].map((m) => m[1]!));
+const hookPath = join(repoRoot, 'scripts', 'postprovision', 'graph-app.sh');
+const hook = readFileSync(hookPath, 'utf8');
+const azureYaml = readFileSync(join(repoRoot, 'azure.yaml'), 'utf8');
+
+interface ParameterFile {
+    parameters: Record<string, { value: unknown }>;
+}
+const parameterFile = JSON.parse(readFileSync(join(infraDir, 'main.parameters.json'), 'utf8')) as ParameterFile;
+
+/** Variables azd itself puts in every environment (never Bicep outputs). */
+const AZD_BUILTINS = new Set(['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_SUBSCRIPTION_ID', 'AZURE_PRINCIPAL_ID', 'AZURE_PRINCIPAL_TYPE', 'AZURE_TENANT_ID', 'AZURE_RESOURCE_GROUP']);
+/** Optional knobs a user may `azd env set`; the hook sets GRAPH_CLIENT_ID itself. */
+const USER_KNOBS = new Set(['GRAPH_CLIENT_ID', 'GRAPH_APP_DISPLAY_NAME', 'GRAPH_CLIENT_SECRET_DAYS', 'ROTATE_GRACE_SECONDS']);
+
+test('every ${VAR} in main.parameters.json maps to a parameter declared in main.bicep', () => {
+    const entries = Object.entries(parameterFile.parameters);
+    assert.ok(entries.length >= 3);
+    for (const [name, { value }] of entries) {
+        assert.ok(declaredParams.has(name), `main.parameters.json sets '${name}', which main.bicep does not declare`);
+        const refs = [...JSON.stringify(value).matchAll(/\$\{([A-Z0-9_]+)(=[^}]*)?\}/g)];
+        for (const ref of refs) assert.match(ref[1]!, /^[A-Z][A-Z0-9_]*$/, `${name}: bad variable reference`);
+    }
+});
+
+test('main.parameters.json uses the standard azd variables and provides every parameter without a default', () => {
+    const byName = (n: string): string => JSON.stringify(parameterFile.parameters[n]?.value);
+    assert.equal(byName('environmentName'), '"${AZURE_ENV_NAME}"');
+    assert.equal(byName('location'), '"${AZURE_LOCATION}"');
+    assert.equal(byName('principalId'), '"${AZURE_PRINCIPAL_ID}"');
+    for (const [name, p] of declaredParams) {
+        if (!p.hasDefault) assert.ok(name in parameterFile.parameters, `required parameter ${name} is not mapped`);
+    }
+});
+
+test('outputs used by the hook, azd and the README exist', () => {
+    for (const name of [
+        'AZURE_KEY_VAULT_NAME',
+        'AZURE_KEY_VAULT_ENDPOINT',
+        'AZURE_FUNCTION_APP_NAME',
+        'AZURE_RESOURCE_GROUP',
+        'AZURE_TENANT_ID',
+        'AZURE_MANAGED_IDENTITY_CLIENT_ID',
+        'AZURE_MANAGED_IDENTITY_PRINCIPAL_ID',
+        'GRAPH_CLIENT_SECRET_NAME',
+        'GRAPH_TENANT_ID',
+        'AUTHORITY_HOST',
+        'GRAPH_ENDPOINT',
+        'SERVICE_API_NAME',
+        'SERVICE_API_URI',
+        'USERS_EXPORT_CONTAINER',
+    ]) {
+        assert.ok(declaredOutputs.has(name), `main.bicep has no output ${name}`);
+    }
+});
+
+test('every azd value the hook reads is an output, an azd built-in or a documented user knob', () => {
+    const wanted = hook.match(/readonly WANTED_KEYS='([^']+)'/)?.[1]?.split(/\s+/).filter(Boolean);
+    assert.ok(wanted && wanted.length > 5, 'WANTED_KEYS not found in graph-app.sh');
+    for (const key of wanted) {
+        assert.ok(declaredOutputs.has(key) || AZD_BUILTINS.has(key) || USER_KNOBS.has(key), `hook reads ${key}, which nothing provides`);
+    }
+    const required = hook.match(/^\s*require ([A-Z_ ]+)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+    assert.ok(required.length >= 3, 'require line not found');
+    for (const key of required) assert.ok(declaredOutputs.has(key), `hook requires ${key}, which main.bicep does not output`);
+});
+
+test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter mapping)', () => {
+    assert.match(hook, /azd env set GRAPH_CLIENT_ID/);
+    assert.equal(JSON.stringify(parameterFile.parameters['graphClientId']?.value), '"${GRAPH_CLIENT_ID}"');
+    assert.match(hook, /az functionapp config appsettings set/);
+});
+
+test('hook never exposes the client secret', () => {
+    // The password goes az -> tr -> az keyvault secret set --file /dev/stdin; never into a variable or echo.
+    assert.match(hook, /^set \+x/m);
+    assert.match(hook, /--query password -o tsv[^\n]*\|\s*\n\s*tr -d '\\r\\n' \|\s*\n\s*az keyvault secret set [^\n]*\n?[^\n]*--file \/dev\/stdin/);
+    assert.doesNotMatch(hook, /\$\(\s*az ad app credential reset/, 'credential reset output captured in a variable');
+    assert.doesNotMatch(hook, /secretText/);
+    assert.doesNotMatch(hook, /--value\b/, 'secret passed as an argument');
+    assert.match(hook, /appRoles\[\?value=='\$\{GRAPH_PERMISSION\}'/, 'app role id must be looked up by value');
+    assert.match(hook, /adminconsent\?client_id=/);
+    assert.match(hook, /rotate-secret/);
+    assert.match(hook, /az ad app credential delete --id "\$\{APP_ID\}" --key-id/);
+});
+
+test('azure.yaml: service api (function, ts, project .) and a postprovision hook that exists', () => {
+    assert.match(azureYaml, /^services:\s*\n\s+api:\s*\n(?:\s+\w+:.*\n)*?\s+project:\s*\.\s*$/m);
+    const api = azureYaml.slice(azureYaml.indexOf('  api:'));
+    assert.match(api, /^\s+host:\s*function\s*$/m);
+    assert.match(api, /^\s+language:\s*ts\s*$/m);
+    assert.match(azureYaml, /^hooks:\s*\n\s+postprovision:/m);
+    const run = azureYaml.match(/^\s+run:\s*(.+)$/m)?.[1];
+    assert.ok(run, 'postprovision run: missing');
+    const script = run.match(/(\.\/)?scripts\/postprovision\/[\w.-]+\.sh/)?.[0];
+    assert.ok(script && existsSync(join(repoRoot, script)), `hook script ${script} does not exist`);
+    assert.match(azureYaml, /^infra:\s*\n(\s+.*\n)*?\s+path:\s*infra\s*$/m);
+});

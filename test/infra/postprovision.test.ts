@@ -1,0 +1,127 @@
+/**
+ * Behaviour of scripts/postprovision/graph-app.sh against a fake `az`/`azd` (test/infra/fixtures/bin):
+ * creation, idempotent re-run, the 403 admin-consent path, rotation, and that the client secret only ever
+ * travels through the pipe into Key Vault (never printed).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { repoRoot } from './tools.js';
+
+const script = join(repoRoot, 'scripts', 'postprovision', 'graph-app.sh');
+const fakeBin = join(repoRoot, 'test', 'infra', 'fixtures', 'bin');
+const TENANT = '44444444-4444-4444-4444-444444444444';
+const APP_ID = '22222222-2222-2222-2222-222222222222';
+const ROLE_ID = 'df021288-bdef-4463-88db-98f22de89214';
+
+function newState(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'fake-az-'));
+    writeFileSync(
+        join(dir, 'azd.env'),
+        [
+            'AZURE_ENV_NAME="dev"',
+            `AZURE_TENANT_ID="${TENANT}"`,
+            `GRAPH_TENANT_ID="${TENANT}"`,
+            'AZURE_RESOURCE_GROUP="rg-dev"',
+            'AZURE_FUNCTION_APP_NAME="func-api-x"',
+            'AZURE_KEY_VAULT_NAME="kv-x"',
+            'GRAPH_CLIENT_SECRET_NAME="graph-client-secret"',
+            'AUTHORITY_HOST="https://login.microsoftonline.com"',
+            'GRAPH_ENDPOINT="https://graph.microsoft.com"',
+            'UNRELATED="ignored"',
+        ].join('\n') + '\n',
+    );
+    return dir;
+}
+
+function hook(state: string, mode: string, env: Record<string, string> = {}): { status: number | null; output: string } {
+    const clean = Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => !/^(AZURE_|GRAPH_|AUTHORITY_HOST|ROTATE_|KEY_VAULT)/.test(k)),
+    );
+    const r = spawnSync('bash', [script, mode], {
+        encoding: 'utf8',
+        env: { ...clean, ...env, PATH: `${fakeBin}${delimiter}${process.env['PATH'] ?? ''}`, FAKE_AZ_STATE: state, FAKE_TENANT: TENANT },
+        timeout: 60_000,
+    });
+    if (r.error) throw r.error;
+    const output = r.stdout + r.stderr;
+    assert.doesNotMatch(output, /FAKE-SECRET/, 'the client secret was printed');
+    assert.doesNotMatch(readFileSync(join(state, 'calls.log'), 'utf8'), /FAKE-SECRET/, 'the client secret was passed as an argument');
+    return { status: r.status, output };
+}
+
+const read = (state: string, file: string): string => (existsSync(join(state, file)) ? readFileSync(join(state, file), 'utf8') : '');
+
+test('ensure: creates app, service principal, consent, secret in Key Vault, GRAPH_CLIENT_ID; re-run is idempotent', () => {
+    const state = newState();
+    try {
+        const first = hook(state, 'ensure');
+        assert.equal(first.status, 0, first.output);
+        assert.equal(read(state, 'app_id').trim(), APP_ID);
+        assert.ok(existsSync(join(state, 'sp_id')), 'service principal created');
+        assert.ok(existsSync(join(state, 'declared')), 'User.Read.All declared on the registration');
+        assert.ok(existsSync(join(state, 'granted')), 'app role assignment (admin consent) created');
+        assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-1-value', 'secret stored verbatim, no trailing newline');
+        assert.equal(read(state, 'vault_keyid').trim(), 'key-1');
+        assert.equal(read(state, 'setting').trim(), APP_ID);
+        assert.match(read(state, 'azd.env'), new RegExp(`GRAPH_CLIENT_ID="${APP_ID}"`));
+        const calls = read(state, 'calls.log');
+        assert.match(calls, /ad app create --display-name graph-users-dev/);
+        assert.match(calls, new RegExp(`api-permissions ${ROLE_ID}=Role`));
+        assert.match(calls, /credential reset .*--append .*--end-date \d{4}-\d\d-\d\dT/);
+
+        const second = hook(state, 'ensure');
+        assert.equal(second.status, 0, second.output);
+        assert.equal(read(state, 'vault_versions').trim().split('\n').length, 1, 'no second secret on re-run');
+        assert.equal(read(state, 'creds').trim().split('\n').length, 1, 'no second credential on re-run');
+        assert.match(second.output, /already granted/);
+        assert.equal(read(state, 'calls.log').match(/ad app create/g)?.length, 1, 'app reused');
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
+});
+
+test('ensure without the directory role: says so and prints the admin consent URL, still stores the secret', () => {
+    const state = newState();
+    try {
+        const r = hook(state, 'ensure', { FAKE_CONSENT: 'forbidden' });
+        assert.equal(r.status, 0, r.output);
+        assert.match(r.output, /lack the directory role to grant admin consent \(403 on appRoleAssignedTo\)/);
+        assert.ok(r.output.includes(`https://login.microsoftonline.com/${TENANT}/adminconsent?client_id=${APP_ID}`), r.output);
+        assert.ok(!existsSync(join(state, 'granted')));
+        assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-1-value');
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
+});
+
+test('rotate-secret: new credential, new Key Vault version, old credential removed by keyId', () => {
+    const state = newState();
+    try {
+        assert.equal(hook(state, 'ensure').status, 0);
+        const r = hook(state, 'rotate-secret');
+        assert.equal(r.status, 0, r.output);
+        assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-2-value');
+        assert.equal(read(state, 'vault_keyid').trim(), 'key-2');
+        assert.equal(read(state, 'deleted').trim(), 'key-1');
+        assert.deepEqual(read(state, 'creds').trim().split('\n').map((l) => l.split(' ')[0]), ['key-2']);
+        assert.equal(read(state, 'vault_versions').trim().split('\n').length, 2);
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
+});
+
+test('refuses to run against another tenant than GRAPH_TENANT_ID', () => {
+    const state = newState();
+    try {
+        const r = hook(state, 'ensure', { GRAPH_TENANT_ID: '55555555-5555-5555-5555-555555555555' });
+        assert.notEqual(r.status, 0);
+        assert.match(r.output, /az login --tenant 55555555/);
+        assert.ok(!existsSync(join(state, 'app_id')));
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
+});
