@@ -43,6 +43,6 @@ export class ClientSecrets {
 function randomChars(count: number): string {
     const bytes = randomBytes(count);
     let out = '';
-    for (const b of bytes) out += SECRET_ALPHABET[b % SECRET_ALPHABET.length];
+    for (const b of bytes) out += SECRET_ALPHABET.charAt(b % SECRET_ALPHABET.length);
     return out;
 }

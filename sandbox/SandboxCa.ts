@@ -60,7 +60,9 @@ export async function createSandboxCa(dir?: string): Promise<SandboxCa> {
 
 async function temporaryDirectory(): Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), 'sandbox-ca-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    process.once('exit', () => {
+        rmSync(dir, { recursive: true, force: true });
+    });
     return dir;
 }
 
@@ -87,13 +89,7 @@ export async function loadSandboxCa(dir: string): Promise<SandboxCa> {
 /** Issues a server leaf certificate for the loopback names, valid no longer than the CA. */
 export async function issueServerCertificate(ca: SandboxCa): Promise<ServerCertificate> {
     const caCert = new x509.X509Certificate(ca.certPem);
-    const caKey = await webcrypto.subtle.importKey(
-        'pkcs8',
-        x509.PemConverter.decodeFirst(ca.keyPem),
-        ALGORITHM,
-        false,
-        ['sign'],
-    );
+    const caKey = await webcrypto.subtle.importKey('pkcs8', x509.PemConverter.decodeFirst(ca.keyPem), ALGORITHM, false, ['sign']);
     const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
     const notBefore = new Date(Math.max(Date.now() - 60_000, caCert.notBefore.getTime()));
     const cert = await x509.X509CertificateGenerator.create({

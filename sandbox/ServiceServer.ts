@@ -99,16 +99,22 @@ export async function startServiceServer(options: ServiceServerOptions): Promise
         : createHttpServer(listener);
     await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve());
+        server.listen(0, '127.0.0.1', () => {
+            resolve();
+        });
     });
     origin = `${scheme}://127.0.0.1:${(server.address() as AddressInfo).port}`;
     return {
         origin,
         unref: () => void server.unref(),
-        closeIdleConnections: () => server.closeIdleConnections(),
+        closeIdleConnections: () => {
+            server.closeIdleConnections();
+        },
         close: () =>
             new Promise<void>((resolve) => {
-                server.close(() => resolve());
+                server.close(() => {
+                    resolve();
+                });
                 server.closeAllConnections();
             }),
     };

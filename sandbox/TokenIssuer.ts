@@ -23,7 +23,11 @@ export type TokenCheck =
 
 const VERIFIED_CACHE_LIMIT = 256;
 
-type SigningKey = { privateKey: CryptoKey; publicKey: CryptoKey; publicJwk: JWK };
+interface SigningKey {
+    privateKey: CryptoKey;
+    publicKey: CryptoKey;
+    publicJwk: JWK;
+}
 let processSigningKey: Promise<SigningKey> | undefined;
 
 // One key per process: MSAL caches managed identity tokens process-wide (static cache), so a vault

@@ -12,9 +12,7 @@ export interface SecretVersion {
 }
 
 export type SecretLookup =
-    | { readonly kind: 'found'; readonly secret: SecretVersion }
-    | { readonly kind: 'missing' }
-    | { readonly kind: 'deleted' };
+    { readonly kind: 'found'; readonly secret: SecretVersion } | { readonly kind: 'missing' } | { readonly kind: 'deleted' };
 
 /** Secrets of the one sandbox vault: versions per name, newest last; soft delete keeps the name taken. */
 export class VaultStore {
@@ -25,7 +23,15 @@ export class VaultStore {
         const entry = this.#secrets.get(name) ?? { versions: [], deleted: false };
         if (entry.deleted) return undefined;
         const now = Math.floor(Date.now() / 1000);
-        const secret: SecretVersion = { version: randomBytes(16).toString('hex'), value, created: now, updated: now, enabled: true, contentType, tags };
+        const secret: SecretVersion = {
+            version: randomBytes(16).toString('hex'),
+            value,
+            created: now,
+            updated: now,
+            enabled: true,
+            contentType,
+            tags,
+        };
         entry.versions.push(secret);
         this.#secrets.set(name, entry);
         return secret;

@@ -5,7 +5,10 @@ import type { ServiceExchange } from './ServiceServer.js';
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' } as const;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TRANSIENT = { code: 90033, text: 'A transient error has occurred. Please try again.' } as const;
-const THROTTLED = { code: 90055, text: 'TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked tenants.' } as const;
+const THROTTLED = {
+    code: 90055,
+    text: 'TenantThrottlingError - There are too many incoming requests. This exception is thrown for blocked tenants.',
+} as const;
 
 /** Entra ID v2 stand-in: OIDC metadata, JWKS and the client credentials token endpoint. */
 export function createEntraHandler(state: SandboxState): (exchange: ServiceExchange) => Promise<void> {
@@ -17,11 +20,15 @@ export function createEntraHandler(state: SandboxState): (exchange: ServiceExcha
         if (method === 'POST' && route === 'oauth2/v2.0/token' && tenant !== undefined) {
             await token(state, exchange, tenant);
         } else if (method === 'GET' && route === 'v2.0/.well-known/openid-configuration' && tenant !== undefined) {
-            if (!isTenant(state, tenant)) return tenantNotFound(state, exchange, tenant, 'invalid_tenant');
+            if (!isTenant(state, tenant)) {
+                tenantNotFound(state, exchange, tenant, 'invalid_tenant');
+                return;
+            }
             exchange.sendJson(200, openIdConfiguration(state), { 'cache-control': 'max-age=86400, private' });
         } else if (method === 'GET' && (route === 'discovery/v2.0/keys' || route === 'discovery/keys')) {
             if (tenant !== 'common' && (tenant === undefined || !isTenant(state, tenant))) {
-                return tenantNotFound(state, exchange, tenant ?? '', 'invalid_tenant');
+                tenantNotFound(state, exchange, tenant ?? '', 'invalid_tenant');
+                return;
             }
             exchange.sendJson(200, state.issuer.jwks(), { 'cache-control': 'max-age=86400, private' });
         } else {
@@ -32,74 +39,103 @@ export function createEntraHandler(state: SandboxState): (exchange: ServiceExcha
 
 async function token(state: SandboxState, exchange: ServiceExchange, tenant: string): Promise<void> {
     state.counters.tokenRequests++;
-    const fail = (status: number, error: string, code: number, description: string): void =>
+    const fail = (status: number, error: string, code: number, description: string): void => {
         entraError(state, exchange, status, error, code, description);
+    };
     const injected = state.faults.token.failures.take();
     if (injected !== undefined) {
         const { code, text } = injected === 429 ? THROTTLED : TRANSIENT;
-        return entraError(state, exchange, injected, 'temporarily_unavailable', code, text, injected === 429 ? { 'retry-after': '1' } : {});
+        entraError(state, exchange, injected, 'temporarily_unavailable', code, text, injected === 429 ? { 'retry-after': '1' } : {});
+        return;
     }
-    if (!isTenant(state, tenant)) return tenantNotFound(state, exchange, tenant, 'invalid_request');
+    if (!isTenant(state, tenant)) {
+        tenantNotFound(state, exchange, tenant, 'invalid_request');
+        return;
+    }
     const raw = await exchange.readBody();
-    if (raw === undefined) return fail(413, 'invalid_request', 90056, 'The request body is too large.');
+    if (raw === undefined) {
+        fail(413, 'invalid_request', 90056, 'The request body is too large.');
+        return;
+    }
     const form = new URLSearchParams(raw);
     const basic = parseBasic(exchange.header('authorization'));
     const grantType = form.get('grant_type');
     const clientId = form.get('client_id') ?? basic?.clientId;
     const clientSecret = form.get('client_secret') ?? basic?.clientSecret;
     const scope = form.get('scope');
-    if (grantType === null) return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
-    if (grantType !== 'client_credentials') {
-        return fail(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+    if (grantType === null) {
+        fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+        return;
     }
-    if (clientId === undefined) return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+    if (grantType !== 'client_credentials') {
+        fail(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+        return;
+    }
+    if (clientId === undefined) {
+        fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+        return;
+    }
     if (clientId !== state.clientId) {
-        return fail(
+        fail(
             400,
             'unauthorized_client',
             700016,
             `Application with identifier '${clientId}' was not found in the directory '${state.tenantDomain}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
         );
+        return;
     }
     if (clientSecret === undefined) {
-        return fail(401, 'invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+        fail(
+            401,
+            'invalid_client',
+            7000216,
+            "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+        );
+        return;
     }
     const status = state.clientSecrets.status(clientSecret);
     if (status === 'expired') {
-        return fail(
+        fail(
             401,
             'invalid_client',
             7000222,
             `The provided client secret keys for app '${state.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
         );
+        return;
     }
     if (status !== 'valid') {
-        return fail(
+        fail(
             401,
             'invalid_client',
             7000215,
             `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${state.clientId}'.`,
         );
+        return;
     }
-    if (scope === null) return fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+    if (scope === null) {
+        fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+        return;
+    }
     const scopes = scope.split(' ').filter((s) => s.length > 0);
     const only = scopes.length === 1 ? scopes[0] : undefined;
-    if (only === undefined || !only.endsWith('/.default')) {
-        return fail(
+    if (!only?.endsWith('/.default')) {
+        fail(
             400,
             'invalid_scope',
             1002012,
             `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
         );
+        return;
     }
     const resource = only.slice(0, -'/.default'.length).replace(/\/$/, '');
     if (resource !== state.origins.graph) {
-        return fail(
+        fail(
             400,
             'invalid_resource',
             500011,
             `The resource principal named ${resource} was not found in the tenant named ${state.tenantDomain}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
         );
+        return;
     }
     const issued = await state.issuer.issue({
         audience: state.origins.graph,
@@ -142,7 +178,27 @@ function openIdConfiguration(state: SandboxState): Record<string, unknown> {
         http_logout_supported: true,
         frontchannel_logout_supported: true,
         end_session_endpoint: `${base}/oauth2/v2.0/logout`,
-        claims_supported: ['sub', 'iss', 'cloud_instance_name', 'cloud_instance_host_name', 'cloud_graph_host_name', 'msgraph_host', 'aud', 'exp', 'iat', 'auth_time', 'acr', 'nonce', 'preferred_username', 'name', 'tid', 'ver', 'at_hash', 'c_hash', 'email'],
+        claims_supported: [
+            'sub',
+            'iss',
+            'cloud_instance_name',
+            'cloud_instance_host_name',
+            'cloud_graph_host_name',
+            'msgraph_host',
+            'aud',
+            'exp',
+            'iat',
+            'auth_time',
+            'acr',
+            'nonce',
+            'preferred_username',
+            'name',
+            'tid',
+            'ver',
+            'at_hash',
+            'c_hash',
+            'email',
+        ],
         kerberos_endpoint: `${base}/kerberos`,
         tenant_region_scope: 'EU',
         cloud_instance_name: 'microsoftonline.com',
@@ -179,7 +235,10 @@ function entraError(
 ): void {
     const traceId = randomUUID();
     const correlationId = clientRequestId(exchange);
-    const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+    const timestamp = new Date()
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
     exchange.sendJson(
         status,
         {

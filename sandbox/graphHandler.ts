@@ -19,8 +19,17 @@ const INJECTED_ERRORS: Readonly<Record<number, { code: string; message: string }
     504: { code: 'GatewayTimeout', message: 'The operation has timed out.' },
 };
 
-type GraphError = { status: number; code: string; message: string };
-type PageQuery = { top: number; offset: number; select: readonly UserProperty[] | undefined; count: boolean };
+interface GraphError {
+    status: number;
+    code: string;
+    message: string;
+}
+interface PageQuery {
+    top: number;
+    offset: number;
+    select: readonly UserProperty[] | undefined;
+    count: boolean;
+}
 
 /** Microsoft Graph `/v1.0/users` stand-in: bearer checks, `$select`/`$top`/`$skiptoken` paging over a lazy directory. */
 export function createGraphHandler(state: SandboxState): (exchange: ServiceExchange) => Promise<void> {
@@ -36,7 +45,8 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
             'odata-version': '4.0',
             'request-id': requestId,
             'client-request-id': clientRequestId,
-            'x-ms-ags-diagnostic': '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"sandbox"}}',
+            'x-ms-ags-diagnostic':
+                '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"sandbox"}}',
         };
         const fail = ({ status, code, message }: GraphError, extra: Record<string, string> = {}): void => {
             const date = new Date().toISOString().replace(/\.\d+Z$/, '');
@@ -50,20 +60,28 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
         const throttle = faults.throttles.take();
         if (throttle !== undefined) {
             const retry: Record<string, string> = throttle.retryAfter !== undefined ? { 'retry-after': throttle.retryAfter } : {};
-            return fail({ status: 429, code: 'TooManyRequests', message: 'Too many requests.' }, retry);
+            fail({ status: 429, code: 'TooManyRequests', message: 'Too many requests.' }, retry);
+            return;
         }
         const injected = faults.failures.take();
         if (injected !== undefined) {
-            return fail({ status: injected, ...(INJECTED_ERRORS[injected] ?? { code: 'UnknownError', message: 'Unknown error.' }) });
+            fail({ status: injected, ...(INJECTED_ERRORS[injected] ?? { code: 'UnknownError', message: 'Unknown error.' }) });
+            return;
         }
 
         const path = exchange.url.pathname.replace(/\/$/, '');
         if (path !== '/v1.0/users') {
             const segment = path.split('/').at(-1) ?? '';
-            return fail({ status: 400, code: 'BadRequest', message: `Resource not found for the segment '${segment}'.` });
+            fail({ status: 400, code: 'BadRequest', message: `Resource not found for the segment '${segment}'.` });
+            return;
         }
         if (exchange.req.method !== 'GET') {
-            return fail({ status: 405, code: 'Request_BadRequest', message: 'Specified HTTP method is not allowed for the request target.' });
+            fail({
+                status: 405,
+                code: 'Request_BadRequest',
+                message: 'Specified HTTP method is not allowed for the request target.',
+            });
+            return;
         }
 
         const check = await state.issuer.verify(exchange.header('authorization'), state.origins.graph);
@@ -74,18 +92,29 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
                 audience: 'Access token validation failure. Invalid audience.',
                 invalid: 'Access token validation failure.',
             }[check.reason];
-            return fail(
+            fail(
                 { status: 401, code: 'InvalidAuthenticationToken', message },
-                { 'www-authenticate': `Bearer realm="", authorization_uri="${state.origins.entra}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"` },
+                {
+                    'www-authenticate': `Bearer realm="", authorization_uri="${state.origins.entra}/common/oauth2/authorize", client_id="00000003-0000-0000-c000-000000000000"`,
+                },
             );
+            return;
         }
-        const roles = check.claims['roles'];
+        const roles = check.claims.roles;
         if (!Array.isArray(roles) || !roles.some((r) => typeof r === 'string' && READ_ROLES.has(r))) {
-            return fail({ status: 403, code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' });
+            fail({
+                status: 403,
+                code: 'Authorization_RequestDenied',
+                message: 'Insufficient privileges to complete the operation.',
+            });
+            return;
         }
 
         const query = parseQuery(exchange.url.searchParams, exchange.header('consistencylevel'), skipTokens, state.userCount);
-        if ('code' in query) return fail(query);
+        if ('code' in query) {
+            fail(query);
+            return;
+        }
 
         const end = Math.min(query.offset + query.top, state.userCount);
         const value: object[] = [];
@@ -104,7 +133,7 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
             const select = selectText === undefined ? '' : `&$select=${selectText}`;
             body['@odata.nextLink'] = `${linkOrigin}/v1.0/users?$top=${query.top}${select}&$skiptoken=${skipTokens.encode(end)}`;
         }
-        body['value'] = value;
+        body.value = value;
         const text = JSON.stringify(body);
 
         if (faults.resets.take() !== undefined) {
@@ -114,7 +143,8 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
             return;
         }
         if (faults.malformations.take() !== undefined) {
-            return exchange.send(200, text.slice(0, Math.floor(text.length / 2)), { ...headers, 'content-type': JSON_TYPE });
+            exchange.send(200, text.slice(0, Math.floor(text.length / 2)), { ...headers, 'content-type': JSON_TYPE });
+            return;
         }
         state.counters.graphPages++;
         exchange.send(200, text, { ...headers, 'content-type': JSON_TYPE });
@@ -132,7 +162,8 @@ function parseQuery(
     for (const [rawKey, value] of params) {
         const key = rawKey.toLowerCase();
         if (!KNOWN_OPTIONS.has(key)) return bad(`Query option '${rawKey}' is not supported.`, 'BadRequest');
-        if (seen.has(key)) return bad(`Query option '${rawKey}' was specified more than once, but it must be specified at most once.`, 'BadRequest');
+        if (seen.has(key))
+            return bad(`Query option '${rawKey}' was specified more than once, but it must be specified at most once.`, 'BadRequest');
         seen.set(key, value);
     }
     if (seen.has('$filter') || seen.has('$orderby')) {

@@ -13,29 +13,50 @@ const IDENTITY_QUERY_KEYS = ['client_id', 'principal_id', 'object_id', 'mi_res_i
 export function createIdentityHandler(state: SandboxState): (exchange: ServiceExchange) => Promise<void> {
     return async (exchange) => {
         state.counters.identityRequests++;
-        const fail = (status: number, message: string): void =>
+        const fail = (status: number, message: string): void => {
             exchange.sendJson(status, { statusCode: status, message, correlationId: randomUUID() });
-        if (exchange.url.pathname !== '/msi/token') return exchange.send(404, '', {});
-        if (exchange.req.method !== 'GET') return fail(405, 'The requested method is not supported.');
+        };
+        if (exchange.url.pathname !== '/msi/token') {
+            exchange.send(404, '', {});
+            return;
+        }
+        if (exchange.req.method !== 'GET') {
+            fail(405, 'The requested method is not supported.');
+            return;
+        }
         const secret = exchange.header('x-identity-header');
-        if (secret === undefined) return fail(400, "The required 'X-IDENTITY-HEADER' header is missing.");
-        if (secret !== state.identityHeader) return fail(401, "The 'X-IDENTITY-HEADER' header value is not valid.");
+        if (secret === undefined) {
+            fail(400, "The required 'X-IDENTITY-HEADER' header is missing.");
+            return;
+        }
+        if (secret !== state.identityHeader) {
+            fail(401, "The 'X-IDENTITY-HEADER' header value is not valid.");
+            return;
+        }
         const query = exchange.url.searchParams;
         const apiVersion = query.get('api-version');
-        if (apiVersion !== '2019-08-01') return fail(400, `The api-version '${apiVersion ?? ''}' could not be found. Supported: 2019-08-01.`);
+        if (apiVersion !== '2019-08-01') {
+            fail(400, `The api-version '${apiVersion ?? ''}' could not be found. Supported: 2019-08-01.`);
+            return;
+        }
         const scope = query.get('scope');
         const requested = query.get('resource') ?? (scope?.endsWith('/.default') ? scope.slice(0, -'/.default'.length) : scope);
-        if (requested === null || requested === undefined || requested === '') return fail(400, "The 'resource' query parameter is required.");
+        if (requested === null || requested === '') {
+            fail(400, "The 'resource' query parameter is required.");
+            return;
+        }
         if (requested.replace(/\/$/, '') !== KEY_VAULT_RESOURCE) {
-            return fail(
+            fail(
                 400,
                 `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identity only gets tokens for ${KEY_VAULT_RESOURCE}.`,
             );
+            return;
         }
         for (const key of IDENTITY_QUERY_KEYS) {
             const id = query.get(key);
             if (id !== null && id !== state.managedIdentityClientId && id !== state.managedIdentityObjectId) {
-                return fail(400, 'Unable to load the proper Managed Identity.');
+                fail(400, 'Unable to load the proper Managed Identity.');
+                return;
             }
         }
         const issued = await state.issuer.issue({

@@ -26,13 +26,15 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
             'x-ms-keyvault-service-version': '1.9.2202.1',
             'x-ms-keyvault-region': 'westeurope',
         };
-        const fail = (status: number, error: Record<string, unknown>, extra: Record<string, string> = {}): void =>
+        const fail = (status: number, error: Record<string, unknown>, extra: Record<string, string> = {}): void => {
             exchange.sendJson(status, { error }, { ...headers, ...extra });
+        };
 
         const injected = state.faults.keyVault.failures.take();
         if (injected !== undefined) {
             const shape = INJECTED_ERRORS[injected] ?? { code: 'InternalServerError', message: 'An unexpected error occurred.' };
-            return fail(injected, shape, injected === 429 ? { 'retry-after': '1' } : {});
+            fail(injected, shape, injected === 429 ? { 'retry-after': '1' } : {});
+            return;
         }
 
         const challenge = `Bearer authorization="${state.origins.entra}/${state.tenantId}", resource="${KEY_VAULT_RESOURCE}"`;
@@ -44,40 +46,49 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
                 audience: `AKV10022: Invalid audience. Expected ${KEY_VAULT_RESOURCE}.`,
                 invalid: 'AKV10032: Invalid issuer or signature.',
             }[check.reason];
-            return fail(401, { code: 'Unauthorized', message }, { 'www-authenticate': challenge });
+            fail(401, { code: 'Unauthorized', message }, { 'www-authenticate': challenge });
+            return;
         }
 
         const match = /^\/secrets\/([^/]+)(?:\/([^/]*))?$/.exec(exchange.url.pathname);
-        if (match === null) return fail(404, { code: 'NotFound', message: 'The requested resource was not found.' });
+        if (match === null) {
+            fail(404, { code: 'NotFound', message: 'The requested resource was not found.' });
+            return;
+        }
         const name = decodeSegment(match[1]);
         const version = match[2] === undefined || match[2] === '' ? undefined : decodeSegment(match[2]);
         const method = exchange.req.method ?? '';
         if (method !== 'GET' && !(method === 'PUT' && version === undefined)) {
-            return fail(405, { code: 'BadParameter', message: `The HTTP method '${method}' is not supported for this resource.` });
+            fail(405, { code: 'BadParameter', message: `The HTTP method '${method}' is not supported for this resource.` });
+            return;
         }
 
         const claims = check.claims;
         const action = method === 'GET' ? 'getSecret' : 'setSecret';
-        if (!state.keyVaultAccess || claims['oid'] !== state.managedIdentityObjectId) {
-            return fail(403, {
+        if (!state.keyVaultAccess || claims.oid !== state.managedIdentityObjectId) {
+            fail(403, {
                 code: 'Forbidden',
                 message:
                     `Caller is not authorized to perform action on resource.\r\nIf role assignments, deny assignments or role definitions were changed recently, please observe propagation time.\r\n` +
-                    `Caller: appid=${String(claims['appid'])};oid=${String(claims['oid'])};iss=${String(claims.iss)}\r\n` +
+                    `Caller: appid=${String(claims.appid)};oid=${String(claims.oid)};iss=${String(claims.iss)}\r\n` +
                     `Action: 'Microsoft.KeyVault/vaults/secrets/${action}/action'\r\n` +
                     `Resource: '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-sandbox/providers/microsoft.keyvault/vaults/kv-sandbox/secrets/${name ?? ''}'\r\n` +
                     `Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: kv-sandbox;location=westeurope\r\n`,
                 innererror: { code: 'ForbiddenByRbac' },
             });
+            return;
         }
         if (!exchange.url.searchParams.get('api-version')) {
-            return fail(400, { code: 'BadParameter', message: 'The api-version query parameter is missing.' });
+            fail(400, { code: 'BadParameter', message: 'The api-version query parameter is missing.' });
+            return;
         }
         if (name === undefined || !SECRET_NAME.test(name)) {
-            return fail(400, {
+            fail(400, {
                 code: 'BadParameter',
-                message: "The request URI contains an invalid name: secret names may only contain alphanumeric characters and dashes and be 1-127 characters long.",
+                message:
+                    'The request URI contains an invalid name: secret names may only contain alphanumeric characters and dashes and be 1-127 characters long.',
             });
+            return;
         }
         const bundle = (secret: SecretVersion): Record<string, unknown> => ({
             value: secret.value,
@@ -95,28 +106,39 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
 
         if (method === 'PUT') {
             const body = parseSetSecretBody(await exchange.readBody());
-            if (body === undefined) return fail(400, { code: 'BadParameter', message: 'Property value is required.' });
+            if (body === undefined) {
+                fail(400, { code: 'BadParameter', message: 'Property value is required.' });
+                return;
+            }
             const created = state.vault.set(name, body.value, body.contentType, body.tags);
             if (created === undefined) {
-                return fail(409, {
+                fail(409, {
                     code: 'Conflict',
                     message: `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
                     innererror: { code: 'ObjectIsDeletedButRecoverable' },
                 });
+                return;
             }
-            return exchange.sendJson(200, bundle(created), headers);
+            exchange.sendJson(200, bundle(created), headers);
+            return;
         }
 
         const found = state.vault.get(name, version);
         if (found.kind !== 'found') {
             const id = version === undefined ? name : `${name}/${version}`;
-            return fail(404, {
+            fail(404, {
                 code: 'SecretNotFound',
                 message: `A secret with (name/id) ${id} was not found in this key vault. If you recently deleted this secret you may be able to recover it using the correct recovery command. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125182`,
             });
+            return;
         }
         if (!found.secret.enabled) {
-            return fail(403, { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } });
+            fail(403, {
+                code: 'Forbidden',
+                message: 'Operation get is not allowed on a disabled secret.',
+                innererror: { code: 'SecretDisabled' },
+            });
+            return;
         }
         state.counters.keyVaultSecretReads++;
         exchange.sendJson(200, bundle(found.secret), headers);

@@ -42,7 +42,8 @@ async function create(): Promise<SharedIdentityEndpoint> {
         handle: async (exchange) => {
             const target = active();
             if (target === undefined) {
-                return exchange.sendJson(503, { statusCode: 503, message: 'No sandbox is running in this process.' });
+                exchange.sendJson(503, { statusCode: 503, message: 'No sandbox is running in this process.' });
+                return;
             }
             let handler = handlers.get(target.state);
             if (handler === undefined) {

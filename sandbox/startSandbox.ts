@@ -77,13 +77,14 @@ const MANAGED_IDENTITY_OBJECT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     const userCount = options.userCount ?? 250;
     const graphTokenLifetimeSeconds = options.graphTokenLifetimeSeconds ?? 3600;
-    if (!Number.isSafeInteger(userCount) || userCount < 0 || userCount >= 2 ** 32) throw new RangeError(`userCount out of range: ${userCount}`);
+    if (!Number.isSafeInteger(userCount) || userCount < 0 || userCount >= 2 ** 32)
+        throw new RangeError(`userCount out of range: ${userCount}`);
     if (!Number.isSafeInteger(graphTokenLifetimeSeconds) || graphTokenLifetimeSeconds < 1) {
         throw new RangeError(`graphTokenLifetimeSeconds must be a positive integer: ${graphTokenLifetimeSeconds}`);
     }
     const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
     const secretName = options.secretName ?? 'graph-client-secret';
-    const caDir = process.env['SANDBOX_CA_DIR'];
+    const caDir = process.env.SANDBOX_CA_DIR;
     const ca = options.ca ?? (caDir ? await loadSandboxCa(caDir) : await createSandboxCa());
     const certificate = await issueServerCertificate(ca);
     const identity = await sharedIdentityEndpoint();
@@ -159,7 +160,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             if (!Number.isSafeInteger(index) || index < 0 || index >= userCount) throw new RangeError(`No user at index ${index}`);
             return sandboxUserAt(state.seed, index);
         },
-        async rotateSecret(rotate = {}) {
+        rotateSecret(rotate = {}) {
             const value = state.clientSecrets.add();
             if (rotate.revokeOld ?? true) state.clientSecrets.revokeAllBut(value);
             if (state.vault.set(secretName, value) === undefined) {
@@ -167,17 +168,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
                 state.vault.purge(secretName);
                 state.vault.set(secretName, value);
             }
-            return value;
+            return Promise.resolve(value);
         },
-        expireSecret: () => state.clientSecrets.expireCurrent(),
+        expireSecret: () => {
+            state.clientSecrets.expireCurrent();
+        },
         setAppRoles(roles) {
             state.appRoles = [...roles];
         },
         setKeyVaultAccess(allowed) {
             state.keyVaultAccess = allowed;
         },
-        deleteSecret: () => state.vault.softDelete(secretName),
-        disableSecret: () => state.vault.disableLatest(secretName),
+        deleteSecret: () => {
+            state.vault.softDelete(secretName);
+        },
+        disableSecret: () => {
+            state.vault.disableLatest(secretName);
+        },
         close() {
             detachIdentity();
             closed ??= Promise.all(servers.map((s) => s.close())).then(() => undefined);

@@ -22,7 +22,7 @@ const NCRONTAB_FIELD = /^[0-9*/,\-A-Za-z?]+$/;
 export function readSettings<const N extends SettingName>(
     env: Environment,
     names: readonly N[],
-): { readonly [K in N]: SettingValue | undefined } {
+): Readonly<Record<N, SettingValue | undefined>> {
     const problems: Problem[] = [];
     const values: Record<string, SettingValue | undefined> = {};
     for (const name of names) {
@@ -36,14 +36,14 @@ export function readSettings<const N extends SettingName>(
             continue;
         }
         const parsed = parseSetting(definition, effective);
-        if (typeof parsed === 'object' && parsed !== null && 'problem' in parsed) {
+        if (typeof parsed === 'object' && 'problem' in parsed) {
             problems.push({ name, problem: parsed.problem });
         } else {
             values[name] = parsed;
         }
     }
     if (problems.length > 0) throw new ConfigurationError(problems);
-    return values as { readonly [K in N]: SettingValue | undefined };
+    return values as Readonly<Record<N, SettingValue | undefined>>;
 }
 
 function parseSetting(definition: SettingDefinition, value: string): SettingValue | { problem: string } {

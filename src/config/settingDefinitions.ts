@@ -77,8 +77,7 @@ export const settingDefinitions = [
         required: false,
         defaultValue: 'false',
         scope: 'local',
-        description:
-            'Set `true` only for Key Vault emulators whose host is not `*.vault.azure.net`; never in Azure.',
+        description: 'Set `true` only for Key Vault emulators whose host is not `*.vault.azure.net`; never in Azure.',
     },
     {
         name: 'USERS_EXPORT_SCHEDULE',
@@ -94,8 +93,7 @@ export const settingDefinitions = [
         required: false,
         defaultValue: '300',
         scope: 'azure',
-        description:
-            'How long a client secret read from Key Vault is reused before it is read again (rotation pick-up time).',
+        description: 'How long a client secret read from Key Vault is reused before it is read again (rotation pick-up time).',
     },
     {
         name: 'USERS_EXPORT_STORAGE',
@@ -138,7 +136,8 @@ export const settingDefinitions = [
         name: 'USERS_EXPORT_SELECT',
         kind: 'select-list',
         required: false,
-        defaultValue: 'id,userPrincipalName,displayName,givenName,surname,mail,jobTitle,department,officeLocation,accountEnabled,createdDateTime',
+        defaultValue:
+            'id,userPrincipalName,displayName,givenName,surname,mail,jobTitle,department,officeLocation,accountEnabled,createdDateTime',
         scope: 'azure',
         description: 'Comma list of user properties written to each snapshot line (drawn from the allowlist).',
     },

@@ -4,11 +4,10 @@ import { AppError, type AppErrorCode, type AppErrorOptions } from './AppError.js
 export class ConfigurationError extends AppError {
     readonly settings: readonly string[];
     constructor(problems: readonly { readonly name: string; readonly problem: string }[]) {
-        super(
-            'ConfigurationInvalid',
-            `Invalid configuration: ${problems.map((p) => `${p.name} ${p.problem}`).join('; ')}`,
-            { status: 500, hint: 'Set these app settings (local.settings.json Values when running locally).' },
-        );
+        super('ConfigurationInvalid', `Invalid configuration: ${problems.map((p) => `${p.name} ${p.problem}`).join('; ')}`, {
+            status: 500,
+            hint: 'Set these app settings (local.settings.json Values when running locally).',
+        });
         this.settings = problems.map((p) => p.name);
     }
 }

@@ -10,11 +10,16 @@ export class LoggingSink implements UsersSink {
         this.#logger = logger;
     }
 
-    async writePage(_users: readonly GraphUser[]): Promise<void> {}
-
-    async commit(summary: ExportSummary): Promise<void> {
-        this.#logger.info(`Read ${summary.userCount} users in ${summary.pageCount} pages in ${summary.durationMs} ms.`);
+    writePage(_users: readonly GraphUser[]): Promise<void> {
+        return Promise.resolve();
     }
 
-    async abort(): Promise<void> {}
+    commit(summary: ExportSummary): Promise<void> {
+        this.#logger.info(`Read ${summary.userCount} users in ${summary.pageCount} pages in ${summary.durationMs} ms.`);
+        return Promise.resolve();
+    }
+
+    abort(): Promise<void> {
+        return Promise.resolve();
+    }
 }

@@ -128,12 +128,18 @@ export class GraphClient {
                 const reason = describeNetworkError(error, this.#retry.requestTimeoutMs);
                 const delay = this.#nextDelay(attempt, started, undefined);
                 if (delay === undefined) {
-                    throw new GraphError('GraphUnavailable', `Microsoft Graph could not be reached after ${attempt} attempt(s): ${reason}`, {
-                        cause: error,
-                        hint: 'Check GRAPH_ENDPOINT and outbound network access; retry later.',
-                    });
+                    throw new GraphError(
+                        'GraphUnavailable',
+                        `Microsoft Graph could not be reached after ${attempt} attempt(s): ${reason}`,
+                        {
+                            cause: error,
+                            hint: 'Check GRAPH_ENDPOINT and outbound network access; retry later.',
+                        },
+                    );
                 }
-                call.logger?.warn(`Graph request failed (${reason}); retry ${attempt} in ${delay} ms. client-request-id: ${clientRequestId}`);
+                call.logger?.warn(
+                    `Graph request failed (${reason}); retry ${attempt} in ${delay} ms. client-request-id: ${clientRequestId}`,
+                );
                 await this.#wait(delay, call);
                 continue;
             }
@@ -144,10 +150,14 @@ export class GraphClient {
                 } catch (error) {
                     const delay = this.#nextDelay(attempt, started, undefined);
                     if (delay === undefined) {
-                        throw new GraphError('GraphMalformedResponse', `Graph returned a page that is not valid JSON after ${attempt} attempt(s).`, {
-                            cause: error,
-                            ...(requestId === undefined ? {} : { requestId }),
-                        });
+                        throw new GraphError(
+                            'GraphMalformedResponse',
+                            `Graph returned a page that is not valid JSON after ${attempt} attempt(s).`,
+                            {
+                                cause: error,
+                                ...(requestId === undefined ? {} : { requestId }),
+                            },
+                        );
                     }
                     call.logger?.warn(`Graph returned malformed JSON; retry ${attempt} in ${delay} ms. request-id: ${requestId ?? 'none'}`);
                     await this.#wait(delay, call);

@@ -29,12 +29,16 @@ export function toGraphError(
     const said = `${status}${graphCode === undefined ? '' : ` ${graphCode}`}${graphMessage === undefined ? '' : `: ${graphMessage}`}`;
 
     if (status === 403 && (graphCode === 'Authorization_RequestDenied' || graphCode === undefined)) {
-        return new GraphError('GraphConsentMissing', `Microsoft Graph denied the request (${said}): admin consent missing for User.Read.All.`, {
-            ...base,
-            hint: `Grant the Microsoft Graph application permission User.Read.All to the app and grant admin consent${
-                context.adminConsentUrl === undefined ? '' : ` (an administrator can open ${context.adminConsentUrl})`
-            }, or run the post-provision script as an administrator.`,
-        });
+        return new GraphError(
+            'GraphConsentMissing',
+            `Microsoft Graph denied the request (${said}): admin consent missing for User.Read.All.`,
+            {
+                ...base,
+                hint: `Grant the Microsoft Graph application permission User.Read.All to the app and grant admin consent${
+                    context.adminConsentUrl === undefined ? '' : ` (an administrator can open ${context.adminConsentUrl})`
+                }, or run the post-provision script as an administrator.`,
+            },
+        );
     }
     if (status === 401) {
         return new GraphError('GraphUnauthorized', `Microsoft Graph rejected a freshly issued token (${said}).`, {

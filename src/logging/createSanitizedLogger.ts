@@ -6,8 +6,14 @@ export type LogWriter = (level: 'info' | 'warn' | 'error', message: string) => v
 /** Every invocation log line goes through the one credential sanitizer. */
 export function createSanitizedLogger(write: LogWriter): Logger {
     return {
-        info: (message) => write('info', sanitizeText(message)),
-        warn: (message) => write('warn', sanitizeText(message)),
-        error: (message) => write('error', sanitizeText(message)),
+        info: (message) => {
+            write('info', sanitizeText(message));
+        },
+        warn: (message) => {
+            write('warn', sanitizeText(message));
+        },
+        error: (message) => {
+            write('error', sanitizeText(message));
+        },
     };
 }

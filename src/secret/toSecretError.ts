@@ -14,7 +14,13 @@ export function toSecretError(error: unknown, context: SecretContext): SecretErr
             hint: `Write the client secret to it (scripts/postprovision/postprovision.sh rotate-secret).`,
         });
     }
-    const e = error as { name?: unknown; statusCode?: unknown; code?: unknown; message?: unknown; request?: { headers?: { get?: (n: string) => unknown } } };
+    const e = error as {
+        name?: unknown;
+        statusCode?: unknown;
+        code?: unknown;
+        message?: unknown;
+        request?: { headers?: { get?: (n: string) => unknown } };
+    };
     const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
     const code = typeof e.code === 'string' ? e.code : undefined;
     const message = typeof e.message === 'string' ? e.message : String(error);
@@ -58,10 +64,14 @@ export function toSecretError(error: unknown, context: SecretContext): SecretErr
             hint: 'The vault must be in the same tenant as the managed identity; check KEY_VAULT_URL.',
         });
     }
-    return new SecretError('KeyVaultUnavailable', `Reading secret "${secretName}" from ${vaultUrl} failed${status === undefined ? '' : ` (${status})`}: ${message}`, {
-        ...base,
-        hint: 'Key Vault or the network is unavailable; the request can be retried. Check KEY_VAULT_URL and the vault firewall.',
-    });
+    return new SecretError(
+        'KeyVaultUnavailable',
+        `Reading secret "${secretName}" from ${vaultUrl} failed${status === undefined ? '' : ` (${status})`}: ${message}`,
+        {
+            ...base,
+            hint: 'Key Vault or the network is unavailable; the request can be retried. Check KEY_VAULT_URL and the vault firewall.',
+        },
+    );
 }
 
 function readRequestId(error: unknown): string | undefined {

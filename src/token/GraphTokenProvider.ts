@@ -133,7 +133,11 @@ export class GraphTokenProvider {
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(Object.assign(new Error(message), { name: 'TimeoutError' })), ms);
+        timer = setTimeout(() => {
+            reject(Object.assign(new Error(message), { name: 'TimeoutError' }));
+        }, ms);
     });
-    return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+    return Promise.race([promise, timeout]).finally(() => {
+        clearTimeout(timer);
+    });
 }

@@ -22,7 +22,7 @@ export function aadstsCodeOf(error: unknown): number | undefined {
     const e = (error ?? {}) as MsalLikeError;
     const fromField = typeof e.errorNo === 'string' || typeof e.errorNo === 'number' ? Number(e.errorNo) : NaN;
     if (Number.isInteger(fromField) && fromField > 0) return fromField;
-    const text = `${String(e.errorMessage ?? '')} ${String(e.message ?? '')}`;
+    const text = [e.errorMessage, e.message].filter((m): m is string => typeof m === 'string').join(' ');
     const match = /AADSTS(\d+)/.exec(text);
     return match?.[1] === undefined ? undefined : Number(match[1]);
 }
@@ -98,15 +98,23 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
     const status = typeof e.status === 'number' ? e.status : undefined;
     const detail = String(e.errorMessage ?? e.message ?? error);
     if (aadsts === undefined && (status === undefined || status >= 500 || status === 429)) {
-        return new TokenError('TokenEndpointUnavailable', `The token endpoint at ${context.authorityHost} is unavailable: ${firstLine(detail)}`, {
-            ...base,
-            hint: 'Entra ID or the network is unavailable; retry later. Check AUTHORITY_HOST and outbound network rules.',
-        });
+        return new TokenError(
+            'TokenEndpointUnavailable',
+            `The token endpoint at ${context.authorityHost} is unavailable: ${firstLine(detail)}`,
+            {
+                ...base,
+                hint: 'Entra ID or the network is unavailable; retry later. Check AUTHORITY_HOST and outbound network rules.',
+            },
+        );
     }
-    return new TokenError('TokenRequestFailed', `Entra ID refused the token request${errorCode === undefined ? '' : ` (${errorCode})`}: ${firstLine(detail)}`, {
-        ...base,
-        hint: 'See the AADSTS code at https://login.microsoftonline.com/error and the troubleshooting table in the README.',
-    });
+    return new TokenError(
+        'TokenRequestFailed',
+        `Entra ID refused the token request${errorCode === undefined ? '' : ` (${errorCode})`}: ${firstLine(detail)}`,
+        {
+            ...base,
+            hint: 'See the AADSTS code at https://login.microsoftonline.com/error and the troubleshooting table in the README.',
+        },
+    );
 }
 
 function firstLine(text: string): string {

@@ -46,7 +46,7 @@ export class PageTokenCodec {
         const [, pathAndQuery, top, select] = parsed as [unknown, unknown, unknown, unknown];
         if (typeof pathAndQuery !== 'string' || !pathAndQuery.startsWith('/') || pathAndQuery.startsWith('//')) throw invalid();
         if (typeof top !== 'number' || !Array.isArray(select) || !select.every((s) => typeof s === 'string')) throw invalid();
-        return { pathAndQuery, top, select: select as string[] };
+        return { pathAndQuery, top, select: select };
     }
 
     #sign(payload: string): string {

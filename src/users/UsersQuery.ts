@@ -43,7 +43,8 @@ export function parseUsersQuery(entries: Iterable<readonly [string, string]>): U
     let select: readonly string[] = defaultUserSelect;
     if (selectText !== undefined) {
         const names = selectText.split(',').map((s) => s.trim());
-        if (names.some((n) => n === '')) throw new BadRequestError('"select" must be a comma list of property names without empty items.', 'select');
+        if (names.some((n) => n === ''))
+            throw new BadRequestError('"select" must be a comma list of property names without empty items.', 'select');
         const result = normaliseSelect(names);
         if ('unknown' in result) {
             throw new BadRequestError(

@@ -35,7 +35,10 @@ export class UsersService {
         if (query.pageToken !== undefined) {
             const content = (await this.#pageTokens()).decode(query.pageToken);
             if ((query.explicit.top && query.top !== content.top) || (query.explicit.select && !sameList(query.select, content.select))) {
-                throw new BadRequestError('"top" and "select" must be omitted or equal to those of the request that returned the pageToken.', 'pageToken');
+                throw new BadRequestError(
+                    '"top" and "select" must be omitted or equal to those of the request that returned the pageToken.',
+                    'pageToken',
+                );
             }
             ({ top, select } = content);
             url = `${this.#origin}${content.pathAndQuery}`;

@@ -25,7 +25,7 @@ describe('function registration', () => {
         assert.equal(name, 'usersExport');
         assert.equal(options.schedule, '%USERS_EXPORT_SCHEDULE%');
         assert.equal(options.retry?.strategy, 'exponentialBackoff');
-        assert.ok((options.retry?.maxRetryCount ?? 0) > 0);
+        assert.ok(options.retry.maxRetryCount > 0);
         assert.equal(typeof options.handler, 'function');
     });
 

@@ -82,7 +82,7 @@ describe('storage account', () => {
         for (const container of containers) assert.equal(get(container.properties, 'publicAccess'), 'None');
         assert.ok(containers.some((r) => r.name.includes("parameters('exportContainerName')")));
         assert.ok(containers.some((r) => r.name.includes("parameters('deploymentContainerName')")));
-        assert.equal(moduleParams(c.main, 'storage')['exportContainerName'], "[parameters('usersExportContainerName')]");
+        assert.equal(moduleParams(c.main, 'storage').exportContainerName, "[parameters('usersExportContainerName')]");
         const def = settingDefinitions.find((s) => s.name === 'USERS_EXPORT_CONTAINER');
         assert.ok(def && 'defaultValue' in def);
         assert.equal(mainDefault(c.main, 'usersExportContainerName'), def.defaultValue);
@@ -103,7 +103,7 @@ describe('function app', () => {
         const c = ctx(t);
         if (!c) return;
         const site = only(c.all, 'Microsoft.Web/sites');
-        assert.equal(site.raw['kind'], 'functionapp,linux');
+        assert.equal(site.raw.kind, 'functionapp,linux');
         assert.equal(get(site.properties, 'httpsOnly'), true);
         assert.equal(get(site.properties, 'siteConfig.minTlsVersion'), '1.2');
         assert.equal(get(site.properties, 'siteConfig.scmMinTlsVersion'), '1.2');
@@ -115,7 +115,7 @@ describe('function app', () => {
         const c = ctx(t);
         if (!c) return;
         const policies = c.all.filter((r) => r.type === 'Microsoft.Web/sites/basicPublishingCredentialsPolicies');
-        const byName = new Map(policies.map((p) => [p.name.match(/'(ftp|scm)'\)\]$/)?.[1], p]));
+        const byName = new Map(policies.map((p) => [/'(ftp|scm)'\)\]$/.exec(p.name)?.[1], p]));
         for (const name of ['ftp', 'scm']) {
             const p = byName.get(name);
             assert.ok(p, `basicPublishingCredentialsPolicies/${name} missing`);
@@ -131,8 +131,8 @@ describe('function app', () => {
         const ids = Object.keys(get(site.raw, 'identity.userAssignedIdentities') as Json);
         assert.deepEqual(ids, ["[format('{0}', parameters('identityResourceId'))]"]);
         const api = moduleParams(c.main, 'api');
-        assert.match(String(api['identityResourceId']), /'Microsoft\.Resources\/deployments', 'identity'\)[^\]]*\.outputs\.resourceId\.value/);
-        assert.match(String(api['identityClientId']), /'identity'\)[^\]]*\.outputs\.clientId\.value/);
+        assert.match(String(api.identityResourceId), /'Microsoft\.Resources\/deployments', 'identity'\)[^\]]*\.outputs\.resourceId\.value/);
+        assert.match(String(api.identityClientId), /'identity'\)[^\]]*\.outputs\.clientId\.value/);
     });
 
     test('runtime node 22', (t) => {
@@ -141,7 +141,7 @@ describe('function app', () => {
         const site = only(c.all, 'Microsoft.Web/sites');
         assert.equal(get(site.properties, 'functionAppConfig.runtime.name'), 'node');
         assert.equal(get(site.properties, 'functionAppConfig.runtime.version'), "[parameters('runtimeVersion')]");
-        assert.equal(moduleParams(c.main, 'api')['runtimeVersion'], '22');
+        assert.equal(moduleParams(c.main, 'api').runtimeVersion, '22');
     });
 
     test('deployment package container with UserAssignedIdentity authentication', (t) => {
@@ -160,10 +160,13 @@ describe('function app', () => {
         if (!c) return;
         const site = only(c.all, 'Microsoft.Web/sites');
         assert.equal(get(site.properties, 'functionAppConfig.scaleAndConcurrency.instanceMemoryMB'), "[parameters('instanceMemoryMB')]");
-        assert.equal(get(site.properties, 'functionAppConfig.scaleAndConcurrency.maximumInstanceCount'), "[parameters('maximumInstanceCount')]");
+        assert.equal(
+            get(site.properties, 'functionAppConfig.scaleAndConcurrency.maximumInstanceCount'),
+            "[parameters('maximumInstanceCount')]",
+        );
         const api = moduleParams(c.main, 'api');
-        assert.equal(api['instanceMemoryMB'], "[parameters('instanceMemoryMB')]");
-        assert.equal(api['maximumInstanceCount'], "[parameters('maximumInstanceCount')]");
+        assert.equal(api.instanceMemoryMB, "[parameters('instanceMemoryMB')]");
+        assert.equal(api.maximumInstanceCount, "[parameters('maximumInstanceCount')]");
         assert.equal(mainDefault(c.main, 'instanceMemoryMB'), 2048);
         assert.equal(mainDefault(c.main, 'maximumInstanceCount'), 100);
     });
@@ -207,15 +210,15 @@ describe('app settings', () => {
         if (!c) return;
         const s = appSettings(c);
         const clientId = "[parameters('identityClientId')]";
-        assert.equal(s['AzureWebJobsStorage__credential'], 'managedidentity');
-        assert.equal(s['AzureWebJobsStorage__clientId'], clientId);
-        assert.match(String(s['AzureWebJobsStorage__blobServiceUri']), /primaryEndpoints\.blob/);
-        assert.match(String(s['AzureWebJobsStorage__queueServiceUri']), /primaryEndpoints\.queue/);
-        assert.match(String(s['AzureWebJobsStorage__tableServiceUri']), /primaryEndpoints\.table/);
-        assert.equal(s['USERS_EXPORT_STORAGE__credential'], 'managedidentity');
-        assert.equal(s['USERS_EXPORT_STORAGE__clientId'], clientId);
-        assert.match(String(s['USERS_EXPORT_STORAGE__blobServiceUri']), /primaryEndpoints\.blob/);
-        assert.equal(s['AZURE_CLIENT_ID'], clientId);
+        assert.equal(s.AzureWebJobsStorage__credential, 'managedidentity');
+        assert.equal(s.AzureWebJobsStorage__clientId, clientId);
+        assert.match(String(s.AzureWebJobsStorage__blobServiceUri), /primaryEndpoints\.blob/);
+        assert.match(String(s.AzureWebJobsStorage__queueServiceUri), /primaryEndpoints\.queue/);
+        assert.match(String(s.AzureWebJobsStorage__tableServiceUri), /primaryEndpoints\.table/);
+        assert.equal(s.USERS_EXPORT_STORAGE__credential, 'managedidentity');
+        assert.equal(s.USERS_EXPORT_STORAGE__clientId, clientId);
+        assert.match(String(s.USERS_EXPORT_STORAGE__blobServiceUri), /primaryEndpoints\.blob/);
+        assert.equal(s.AZURE_CLIENT_ID, clientId);
         for (const [name, value] of Object.entries(s)) {
             assert.doesNotMatch(String(value), /AccountKey=|SharedAccessSignature|listKeys|listSecrets/i, `${name} carries a key`);
         }
@@ -225,7 +228,10 @@ describe('app settings', () => {
         const c = ctx(t);
         if (!c) return;
         const s = appSettings(c);
-        assert.equal(s['APPLICATIONINSIGHTS_AUTHENTICATION_STRING'], "[format('ClientId={0};Authorization=AAD', parameters('identityClientId'))]");
+        assert.equal(
+            s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
+            "[format('ClientId={0};Authorization=AAD', parameters('identityClientId'))]",
+        );
     });
 
     test('app values come from main.bicep parameters with the documented defaults', (t) => {
@@ -233,12 +239,12 @@ describe('app settings', () => {
         if (!c) return;
         const s = appSettings(c);
         const api = moduleParams(c.main, 'api');
-        assert.equal(s['GRAPH_CLIENT_ID'], "[parameters('graphClientId')]");
-        assert.equal(api['graphClientId'], "[parameters('graphClientId')]");
+        assert.equal(s.GRAPH_CLIENT_ID, "[parameters('graphClientId')]");
+        assert.equal(api.graphClientId, "[parameters('graphClientId')]");
         assert.equal(mainDefault(c.main, 'graphClientId'), '');
         assert.equal(mainDefault(c.main, 'graphTenantId'), '[tenant().tenantId]');
-        assert.match(String(api['keyVaultUri']), /'keyvault'\)[^\]]*\.outputs\.vaultUri\.value/);
-        assert.equal(s['KEY_VAULT_URL'], "[parameters('keyVaultUri')]");
+        assert.match(String(api.keyVaultUri), /'keyvault'\)[^\]]*\.outputs\.vaultUri\.value/);
+        assert.equal(s.KEY_VAULT_URL, "[parameters('keyVaultUri')]");
         // Each app setting with a default in settingDefinitions has the same default in main.bicep.
         const defaults: Record<string, string> = {
             GRAPH_CLIENT_SECRET_NAME: 'graphClientSecretName',
@@ -281,7 +287,7 @@ describe('key vault', () => {
         assert.equal(get(kv.properties, 'enableSoftDelete'), true);
         assert.equal(get(kv.properties, 'enablePurgeProtection'), true);
         assert.equal(get(kv.properties, 'publicNetworkAccess'), "[parameters('publicNetworkAccess')]");
-        assert.equal(moduleParams(c.main, 'keyvault')['publicNetworkAccess'], "[parameters('keyVaultPublicNetworkAccess')]");
+        assert.equal(moduleParams(c.main, 'keyvault').publicNetworkAccess, "[parameters('keyVaultPublicNetworkAccess')]");
         assert.deepEqual(get(c.main, 'parameters.keyVaultPublicNetworkAccess.allowedValues'), ['Enabled', 'Disabled']);
         assert.ok(!get(kv.properties, 'accessPolicies'), 'no access policies with RBAC authorization');
     });
@@ -304,12 +310,48 @@ describe('role assignments', () => {
     }
     const uami = 'managedIdentityPrincipalId';
     const expected: Expected[] = [
-        { label: 'host: Storage Blob Data Owner on the account', role: ROLE.storageBlobDataOwner, scopeType: 'Microsoft.Storage/storageAccounts', principalParam: uami, principalType: 'ServicePrincipal' },
-        { label: 'host: Storage Queue Data Contributor on the account', role: ROLE.storageQueueDataContributor, scopeType: 'Microsoft.Storage/storageAccounts', principalParam: uami, principalType: 'ServicePrincipal' },
-        { label: 'host: Storage Table Data Contributor on the account', role: ROLE.storageTableDataContributor, scopeType: 'Microsoft.Storage/storageAccounts', principalParam: uami, principalType: 'ServicePrincipal' },
-        { label: 'export: Storage Blob Data Contributor on the export container', role: ROLE.storageBlobDataContributor, scopeType: 'Microsoft.Storage/storageAccounts/blobServices/containers', principalParam: uami, principalType: 'ServicePrincipal' },
-        { label: 'Monitoring Metrics Publisher on Application Insights', role: ROLE.monitoringMetricsPublisher, scopeType: 'Microsoft.Insights/components', principalParam: uami, principalType: 'ServicePrincipal' },
-        { label: 'Key Vault Secrets User on the vault', role: ROLE.keyVaultSecretsUser, scopeType: 'Microsoft.KeyVault/vaults', principalParam: uami, principalType: 'ServicePrincipal' },
+        {
+            label: 'host: Storage Blob Data Owner on the account',
+            role: ROLE.storageBlobDataOwner,
+            scopeType: 'Microsoft.Storage/storageAccounts',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+        },
+        {
+            label: 'host: Storage Queue Data Contributor on the account',
+            role: ROLE.storageQueueDataContributor,
+            scopeType: 'Microsoft.Storage/storageAccounts',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+        },
+        {
+            label: 'host: Storage Table Data Contributor on the account',
+            role: ROLE.storageTableDataContributor,
+            scopeType: 'Microsoft.Storage/storageAccounts',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+        },
+        {
+            label: 'export: Storage Blob Data Contributor on the export container',
+            role: ROLE.storageBlobDataContributor,
+            scopeType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+        },
+        {
+            label: 'Monitoring Metrics Publisher on Application Insights',
+            role: ROLE.monitoringMetricsPublisher,
+            scopeType: 'Microsoft.Insights/components',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+        },
+        {
+            label: 'Key Vault Secrets User on the vault',
+            role: ROLE.keyVaultSecretsUser,
+            scopeType: 'Microsoft.KeyVault/vaults',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+        },
         {
             label: 'deployer: Key Vault Secrets Officer on the vault (optional)',
             role: ROLE.keyVaultSecretsOfficer,
@@ -328,7 +370,7 @@ describe('role assignments', () => {
         const c = ctx(t);
         if (!c) return;
         const roles = assignments(c)
-            .map((r) => resolveVariables(String(get(r.properties, 'roleDefinitionId')), r.template).match(/'([0-9a-f-]{36})'/)?.[1])
+            .map((r) => /'([0-9a-f-]{36})'/.exec(resolveVariables(String(get(r.properties, 'roleDefinitionId')), r.template))?.[1])
             .sort();
         assert.deepEqual(roles, expected.map((e) => e.role).sort());
     });
@@ -337,7 +379,9 @@ describe('role assignments', () => {
         test(`role assignment: ${e.label}`, (t) => {
             const c = ctx(t);
             if (!c) return;
-            const matches = assignments(c).filter((r) => resolveVariables(String(get(r.properties, 'roleDefinitionId')), r.template).includes(`'${e.role}'`));
+            const matches = assignments(c).filter((r) =>
+                resolveVariables(String(get(r.properties, 'roleDefinitionId')), r.template).includes(`'${e.role}'`),
+            );
             assert.equal(matches.length, 1);
             const ra = matches[0]!;
             const roleDefinitionId = resolveVariables(String(get(ra.properties, 'roleDefinitionId')), ra.template);
@@ -350,10 +394,13 @@ describe('role assignments', () => {
             assert.equal(get(ra.properties, 'principalType'), e.principalType);
             // Deterministic name: guid(scope, principal, role).
             const scopeExpr = ra.scope.slice(1, -1);
-            assert.ok(ra.name.startsWith(`[guid(${scopeExpr}, parameters('${e.principalParam}'), `), `name ${ra.name} is not guid(scope, principal, role)`);
+            assert.ok(
+                ra.name.startsWith(`[guid(${scopeExpr}, parameters('${e.principalParam}'), `),
+                `name ${ra.name} is not guid(scope, principal, role)`,
+            );
             assert.ok(resolveVariables(ra.name, ra.template).includes(`'${e.role}'`));
-            if (e.condition) assert.match(String(ra.raw['condition']), e.condition);
-            else assert.equal(ra.raw['condition'], undefined);
+            if (e.condition) assert.match(String(ra.raw.condition), e.condition);
+            else assert.equal(ra.raw.condition, undefined);
         });
     }
 
@@ -361,9 +408,9 @@ describe('role assignments', () => {
         const c = ctx(t);
         if (!c) return;
         const rbac = moduleParams(c.main, 'rbac');
-        assert.match(String(rbac['managedIdentityPrincipalId']), /'identity'\)[^\]]*\.outputs\.principalId\.value/);
-        assert.equal(rbac['deployerPrincipalId'], "[parameters('principalId')]");
-        assert.equal(rbac['grantDeployerSecretsOfficer'], "[parameters('grantDeployerSecretsOfficer')]");
+        assert.match(String(rbac.managedIdentityPrincipalId), /'identity'\)[^\]]*\.outputs\.principalId\.value/);
+        assert.equal(rbac.deployerPrincipalId, "[parameters('principalId')]");
+        assert.equal(rbac.grantDeployerSecretsOfficer, "[parameters('grantDeployerSecretsOfficer')]");
         assert.equal(get(c.main, 'parameters.grantDeployerSecretsOfficer.type'), 'bool');
     });
 });
@@ -375,12 +422,21 @@ describe('secrets hygiene', () => {
     test('no secret in any output', (t) => {
         const c = ctx(t);
         if (!c) return;
-        const templates = [c.main, ...walkResources(c.main).filter((r) => r.type === 'Microsoft.Resources/deployments').map((r) => get(r.properties, 'template') as Json)];
+        const templates = [
+            c.main,
+            ...walkResources(c.main)
+                .filter((r) => r.type === 'Microsoft.Resources/deployments')
+                .map((r) => get(r.properties, 'template') as Json),
+        ];
         for (const tpl of templates) {
-            for (const [name, output] of Object.entries((tpl['outputs'] ?? {}) as Record<string, Json>)) {
-                const type = String(output['type']).toLowerCase();
+            for (const [name, output] of Object.entries((tpl.outputs ?? {}) as Record<string, Json>)) {
+                const type = String(output.type).toLowerCase();
                 assert.ok(!type.startsWith('secure'), `output ${name} is ${type}`);
-                assert.doesNotMatch(String(output['value']), /\blist\w*\(|ConnectionString|secretText|password/i, `output ${name} may expose a secret`);
+                assert.doesNotMatch(
+                    String(output.value),
+                    /\blist\w*\(|ConnectionString|secretText|password/i,
+                    `output ${name} may expose a secret`,
+                );
                 if (SENSITIVE.test(name)) assert.match(name, HARMLESS_SUFFIX, `output ${name} looks like a secret`);
             }
         }
@@ -389,14 +445,19 @@ describe('secrets hygiene', () => {
     test('no secret-looking parameter without @secure(), and no secure parameter with a default', (t) => {
         const c = ctx(t);
         if (!c) return;
-        const templates = [c.main, ...walkResources(c.main).filter((r) => r.type === 'Microsoft.Resources/deployments').map((r) => get(r.properties, 'template') as Json)];
+        const templates = [
+            c.main,
+            ...walkResources(c.main)
+                .filter((r) => r.type === 'Microsoft.Resources/deployments')
+                .map((r) => get(r.properties, 'template') as Json),
+        ];
         let checked = 0;
         for (const tpl of templates) {
-            for (const [name, param] of Object.entries((tpl['parameters'] ?? {}) as Record<string, Json>)) {
+            for (const [name, param] of Object.entries((tpl.parameters ?? {}) as Record<string, Json>)) {
                 checked++;
-                const type = String(param['type']).toLowerCase();
+                const type = String(param.type).toLowerCase();
                 if (type.startsWith('secure')) {
-                    assert.equal(param['defaultValue'], undefined, `secure parameter ${name} must not have a default`);
+                    assert.equal(param.defaultValue, undefined, `secure parameter ${name} must not have a default`);
                     continue;
                 }
                 // Only strings and objects can carry a secret; nothing here does (names of secrets, URIs, ids).
@@ -404,7 +465,11 @@ describe('secrets hygiene', () => {
                 if (SENSITIVE.test(name) || /secret|password|key(?!Vault)/i.test(name)) {
                     assert.match(name, HARMLESS_SUFFIX, `parameter ${name} looks sensitive but is not @secure()`);
                 }
-                assert.doesNotMatch(JSON.stringify(param['defaultValue'] ?? ''), /AccountKey=|SharedAccessSignature|\blist\w*\(/i, `parameter ${name} default`);
+                assert.doesNotMatch(
+                    JSON.stringify(param.defaultValue ?? ''),
+                    /AccountKey=|SharedAccessSignature|\blist\w*\(/i,
+                    `parameter ${name} default`,
+                );
             }
         }
         assert.ok(checked > 20);

@@ -24,7 +24,15 @@ interface ParameterFile {
 const parameterFile = JSON.parse(readFileSync(join(infraDir, 'main.parameters.json'), 'utf8')) as ParameterFile;
 
 /** Variables azd itself puts in every environment (never Bicep outputs). */
-const AZD_BUILTINS = new Set(['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_SUBSCRIPTION_ID', 'AZURE_PRINCIPAL_ID', 'AZURE_PRINCIPAL_TYPE', 'AZURE_TENANT_ID', 'AZURE_RESOURCE_GROUP']);
+const AZD_BUILTINS = new Set([
+    'AZURE_ENV_NAME',
+    'AZURE_LOCATION',
+    'AZURE_SUBSCRIPTION_ID',
+    'AZURE_PRINCIPAL_ID',
+    'AZURE_PRINCIPAL_TYPE',
+    'AZURE_TENANT_ID',
+    'AZURE_RESOURCE_GROUP',
+]);
 /** Optional knobs a user may `azd env set`; the hook sets GRAPH_CLIENT_ID itself. */
 const USER_KNOBS = new Set(['GRAPH_CLIENT_ID', 'GRAPH_APP_DISPLAY_NAME', 'GRAPH_CLIENT_SECRET_DAYS', 'ROTATE_GRACE_SECONDS']);
 
@@ -70,26 +78,29 @@ test('outputs used by the hook, azd and the README exist', () => {
 });
 
 test('every azd value the hook reads is an output, an azd built-in or a documented user knob', () => {
-    const wanted = hook.match(/readonly WANTED_KEYS='([^']+)'/)?.[1]?.split(/\s+/).filter(Boolean);
+    const wanted = /readonly WANTED_KEYS='([^']+)'/.exec(hook)?.[1]?.split(/\s+/).filter(Boolean);
     assert.ok(wanted && wanted.length > 5, 'WANTED_KEYS not found in graph-app.sh');
     for (const key of wanted) {
         assert.ok(declaredOutputs.has(key) || AZD_BUILTINS.has(key) || USER_KNOBS.has(key), `hook reads ${key}, which nothing provides`);
     }
-    const required = hook.match(/^\s*require ([A-Z_ ]+)$/m)?.[1]?.trim().split(/\s+/) ?? [];
+    const required = /^\s*require ([A-Z_ ]+)$/m.exec(hook)?.[1]?.trim().split(/\s+/) ?? [];
     assert.ok(required.length >= 3, 'require line not found');
     for (const key of required) assert.ok(declaredOutputs.has(key), `hook requires ${key}, which main.bicep does not output`);
 });
 
 test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter mapping)', () => {
     assert.match(hook, /azd env set GRAPH_CLIENT_ID/);
-    assert.equal(JSON.stringify(parameterFile.parameters['graphClientId']?.value), '"${GRAPH_CLIENT_ID}"');
+    assert.equal(JSON.stringify(parameterFile.parameters.graphClientId?.value), '"${GRAPH_CLIENT_ID}"');
     assert.match(hook, /az functionapp config appsettings set/);
 });
 
 test('hook never exposes the client secret', () => {
     // The password goes az -> tr -> az keyvault secret set --file /dev/stdin; never into a variable or echo.
     assert.match(hook, /^set \+x/m);
-    assert.match(hook, /--query password -o tsv[^\n]*\|\s*\n\s*tr -d '\\r\\n' \|\s*\n\s*az keyvault secret set [^\n]*\n?[^\n]*--file \/dev\/stdin/);
+    assert.match(
+        hook,
+        /--query password -o tsv[^\n]*\|\s*\n\s*tr -d '\\r\\n' \|\s*\n\s*az keyvault secret set [^\n]*\n?[^\n]*--file \/dev\/stdin/,
+    );
     assert.doesNotMatch(hook, /\$\(\s*az ad app credential reset/, 'credential reset output captured in a variable');
     assert.doesNotMatch(hook, /secretText/);
     assert.doesNotMatch(hook, /--value\b/, 'secret passed as an argument');
@@ -105,9 +116,9 @@ test('azure.yaml: service api (function, ts, project .) and a postprovision hook
     assert.match(api, /^\s+host:\s*function\s*$/m);
     assert.match(api, /^\s+language:\s*ts\s*$/m);
     assert.match(azureYaml, /^hooks:\s*\n\s+postprovision:/m);
-    const run = azureYaml.match(/^\s+run:\s*(.+)$/m)?.[1];
+    const run = /^\s+run:\s*(.+)$/m.exec(azureYaml)?.[1];
     assert.ok(run, 'postprovision run: missing');
-    const script = run.match(/(\.\/)?scripts\/postprovision\/[\w.-]+\.sh/)?.[0];
+    const script = /(\.\/)?scripts\/postprovision\/[\w.-]+\.sh/.exec(run)?.[0];
     assert.ok(script && existsSync(join(repoRoot, script)), `hook script ${script} does not exist`);
     assert.match(azureYaml, /^infra:\s*\n(\s+.*\n)*?\s+path:\s*infra\s*$/m);
 });

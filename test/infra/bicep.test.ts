@@ -24,7 +24,11 @@ test('infra/ has main.bicep and one module per concern, no registry modules', ()
     assert.ok(names.length >= 6, `expected main.bicep plus modules, got ${names.join(', ')}`);
     for (const f of allFiles) {
         const text = readFileSync(f, 'utf8');
-        assert.doesNotMatch(text, /'br[:/]/, `${relative(repoRoot, f)} uses a registry module (br:/br/public:), which cannot compile offline`);
+        assert.doesNotMatch(
+            text,
+            /'br[:/]/,
+            `${relative(repoRoot, f)} uses a registry module (br:/br/public:), which cannot compile offline`,
+        );
     }
 });
 

@@ -43,7 +43,7 @@ function hook(state: string, mode: string, env: Record<string, string> = {}): { 
     );
     const r = spawnSync('bash', [script, mode], {
         encoding: 'utf8',
-        env: { ...clean, ...env, PATH: `${fakeBin}${delimiter}${process.env['PATH'] ?? ''}`, FAKE_AZ_STATE: state, FAKE_TENANT: TENANT },
+        env: { ...clean, ...env, PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_AZ_STATE: state, FAKE_TENANT: TENANT },
         timeout: 60_000,
     });
     if (r.error) throw r.error;
@@ -107,7 +107,13 @@ test('rotate-secret: new credential, new Key Vault version, old credential remov
         assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-2-value');
         assert.equal(read(state, 'vault_keyid').trim(), 'key-2');
         assert.equal(read(state, 'deleted').trim(), 'key-1');
-        assert.deepEqual(read(state, 'creds').trim().split('\n').map((l) => l.split(' ')[0]), ['key-2']);
+        assert.deepEqual(
+            read(state, 'creds')
+                .trim()
+                .split('\n')
+                .map((l) => l.split(' ')[0]),
+            ['key-2'],
+        );
         assert.equal(read(state, 'vault_versions').trim().split('\n').length, 2);
     } finally {
         rmSync(state, { recursive: true, force: true });

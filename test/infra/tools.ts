@@ -33,7 +33,7 @@ function isExecutable(path: string): boolean {
 }
 
 function onPath(name: string): string | undefined {
-    for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    for (const dir of (process.env.PATH ?? '').split(delimiter)) {
         if (dir && isExecutable(join(dir, name))) return join(dir, name);
     }
     return undefined;
@@ -42,7 +42,7 @@ function onPath(name: string): string | undefined {
 /** Bicep CLI: $BICEP, then PATH, then ~/.azure/bin/bicep (az bicep install), then .tools/bicep/bin/bicep. */
 export function locateBicep(): { path?: string; tried: string[] } {
     const tried: string[] = [];
-    const fromEnv = process.env['BICEP'];
+    const fromEnv = process.env.BICEP;
     if (fromEnv) {
         tried.push(`$BICEP=${fromEnv}`);
         if (isExecutable(fromEnv)) return { path: fromEnv, tried };
@@ -58,13 +58,13 @@ export function locateBicep(): { path?: string; tried: string[] } {
 }
 
 export function locateShellcheck(): { path?: string; tried: string[] } {
-    const fromEnv = process.env['SHELLCHECK'];
+    const fromEnv = process.env.SHELLCHECK;
     if (fromEnv && isExecutable(fromEnv)) return { path: fromEnv, tried: [`$SHELLCHECK=${fromEnv}`] };
     const fromPath = onPath('shellcheck');
     return fromPath ? { path: fromPath, tried: ['PATH'] } : { tried: ['$SHELLCHECK', 'PATH'] };
 }
 
-export const isCI = /^(1|true|yes)$/i.test(process.env['CI'] ?? '');
+export const isCI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 
 /**
  * Returns the tool's path, or: under CI=true fails the test; elsewhere skips it loudly (test report and a
@@ -121,7 +121,7 @@ export interface ArmResource {
 }
 
 export function resourcesOf(template: Json): Json[] {
-    const resources = template['resources'];
+    const resources = template.resources;
     if (Array.isArray(resources)) return resources as Json[];
     if (resources && typeof resources === 'object') return Object.values(resources as Record<string, Json>);
     return [];
@@ -130,19 +130,19 @@ export function resourcesOf(template: Json): Json[] {
 export function walkResources(template: Json, path: string[] = []): ArmResource[] {
     const out: ArmResource[] = [];
     for (const r of resourcesOf(template)) {
-        const type = String(r['type']);
+        const type = String(r.type);
         out.push({
             type,
-            name: String(r['name']),
-            ...(typeof r['scope'] === 'string' ? { scope: r['scope'] } : {}),
-            properties: (r['properties'] as Json | undefined) ?? {},
+            name: String(r.name),
+            ...(typeof r.scope === 'string' ? { scope: r.scope } : {}),
+            properties: (r.properties as Json | undefined) ?? {},
             raw: r,
             template,
             deploymentPath: path,
         });
         if (type === 'Microsoft.Resources/deployments') {
-            const inner = (r['properties'] as Json | undefined)?.['template'] as Json | undefined;
-            if (inner) out.push(...walkResources(inner, [...path, String(r['name'])]));
+            const inner = (r.properties as Json | undefined)?.template as Json | undefined;
+            if (inner) out.push(...walkResources(inner, [...path, String(r.name)]));
         }
     }
     return out;
@@ -150,20 +150,20 @@ export function walkResources(template: Json, path: string[] = []): ArmResource[
 
 /** The nested deployment (module) with this name, from the main template. */
 export function moduleDeployment(main: Json, name: string): Json {
-    const d = resourcesOf(main).find((r) => r['type'] === 'Microsoft.Resources/deployments' && r['name'] === name);
+    const d = resourcesOf(main).find((r) => r.type === 'Microsoft.Resources/deployments' && r.name === name);
     assert.ok(d, `module deployment '${name}' not found in main.json`);
     return d;
 }
 
 /** The parameter values a module deployment receives (`{ name: value-or-expression }`). */
 export function moduleParams(main: Json, name: string): Record<string, unknown> {
-    const params = ((moduleDeployment(main, name)['properties'] as Json)['parameters'] ?? {}) as Record<string, Json>;
-    return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v['value']]));
+    const params = ((moduleDeployment(main, name).properties as Json).parameters ?? {}) as Record<string, Json>;
+    return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.value]));
 }
 
 /** Replaces `variables('x').y` with the literal value from the declaring template, when it is a string. */
 export function resolveVariables(expression: string, template: Json): string {
-    const variables = (template['variables'] ?? {}) as Record<string, unknown>;
+    const variables = (template.variables ?? {}) as Record<string, unknown>;
     return expression.replace(/variables\('([^']+)'\)\.(\w+)/g, (whole, v: string, key: string) => {
         const value = (variables[v] as Record<string, unknown> | undefined)?.[key];
         return typeof value === 'string' ? `'${value}'` : whole;

@@ -3,7 +3,10 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, it } from 'node:test';
 
-async function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string; stderr: string }> {
+async function runCli(
+    args: readonly string[],
+    env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
     const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -29,7 +32,10 @@ describe('graph-users CLI', () => {
     it('list with --top and --select prints one page', async () => {
         const result = await runCli(['list', '--top', '3', '--select', 'displayName', '--sandbox', '--users', '10']);
         assert.equal(result.code, 0, result.stderr);
-        const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+        const lines = result.stdout
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as Record<string, unknown>);
         assert.equal(lines.length, 3);
         assert.deepEqual(Object.keys(lines[0] ?? {}).sort(), ['displayName', 'id']);
     });

@@ -11,8 +11,8 @@ describe('Entra ID stand-in', () => {
     let scope: string;
     before(async () => {
         sandbox = await startSandbox({ userCount: 10 });
-        tokenUrl = `${sandbox.settings['AUTHORITY_HOST']}/${sandbox.tenantId}/oauth2/v2.0/token`;
-        scope = `${sandbox.settings['GRAPH_ENDPOINT']}/.default`;
+        tokenUrl = `${sandbox.settings.AUTHORITY_HOST}/${sandbox.tenantId}/oauth2/v2.0/token`;
+        scope = `${sandbox.settings.GRAPH_ENDPOINT}/.default`;
     });
     after(() => sandbox.close());
 
@@ -33,37 +33,42 @@ describe('Entra ID stand-in', () => {
         const claims = decodeJwt(token);
         assert.equal(decodeProtectedHeader(token).alg, 'RS256');
         assert.ok(decodeProtectedHeader(token).kid);
-        assert.equal(claims.aud, sandbox.settings['GRAPH_ENDPOINT']);
-        assert.equal(claims['tid'], sandbox.tenantId);
-        assert.equal(claims['appid'], sandbox.clientId);
-        assert.deepEqual(claims['roles'], ['User.Read.All']);
+        assert.equal(claims.aud, sandbox.settings.GRAPH_ENDPOINT);
+        assert.equal(claims.tid, sandbox.tenantId);
+        assert.equal(claims.appid, sandbox.clientId);
+        assert.deepEqual(claims.roles, ['User.Read.All']);
         assert.ok(sandbox.issuedTokens().includes(token));
-        const response = await fetch(`${sandbox.settings['GRAPH_ENDPOINT']}/v1.0/users?$top=1`, { headers: { authorization: `Bearer ${token}` } });
+        const response = await fetch(`${sandbox.settings.GRAPH_ENDPOINT}/v1.0/users?$top=1`, {
+            headers: { authorization: `Bearer ${token}` },
+        });
         assert.equal(response.status, 200);
-        assert.deepEqual({ requests: sandbox.counters.tokenRequests, successes: sandbox.counters.tokenSuccesses }, { requests: 1, successes: 1 });
+        assert.deepEqual(
+            { requests: sandbox.counters.tokenRequests, successes: sandbox.counters.tokenSuccesses },
+            { requests: 1, successes: 1 },
+        );
         const discovery = sandbox.requests.find((r) => r.path.endsWith('/.well-known/openid-configuration'));
-        assert.equal(discovery?.host, new URL(sandbox.settings['AUTHORITY_HOST'] ?? '').host);
+        assert.equal(discovery?.host, new URL(sandbox.settings.AUTHORITY_HOST ?? '').host);
     });
 
     it('rejects a wrong secret with invalid_client 7000215, shaped like Entra', async () => {
         const { status, body } = await post({ ...credentials(), client_secret: 'not-the-secret' });
         assert.equal(status, 401);
-        assert.equal(body['error'], 'invalid_client');
-        assert.deepEqual(body['error_codes'], [7000215]);
-        assert.match(String(body['error_description']), /^AADSTS7000215: Invalid client secret provided\..* Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/);
+        assert.equal(body.error, 'invalid_client');
+        assert.deepEqual(body.error_codes, [7000215]);
+        assert.match(
+            String(body.error_description),
+            /^AADSTS7000215: Invalid client secret provided\..* Trace ID: [0-9a-f-]{36} Correlation ID: [0-9a-f-]{36} Timestamp: \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ$/,
+        );
         for (const key of ['timestamp', 'trace_id', 'correlation_id', 'error_uri']) assert.equal(typeof body[key], 'string', key);
     });
 
     it('surfaces 7000215 to MSAL as a ServerError with errorNo', async () => {
-        await assert.rejects(
-            sandboxMsalClient(sandbox, 'wrong').acquireTokenByClientCredential({ scopes: [scope] }),
-            (error: unknown) => {
-                const e = error as { errorCode?: string; errorNo?: string | number; status?: number };
-                assert.equal(e.errorCode, 'invalid_client');
-                assert.equal(String(e.errorNo), '7000215');
-                return true;
-            },
-        );
+        await assert.rejects(sandboxMsalClient(sandbox, 'wrong').acquireTokenByClientCredential({ scopes: [scope] }), (error: unknown) => {
+            const e = error as { errorCode?: string; errorNo?: string | number; status?: number };
+            assert.equal(e.errorCode, 'invalid_client');
+            assert.equal(String(e.errorNo), '7000215');
+            return true;
+        });
     });
 
     it('answers unknown client, bad scope, unknown resource, bad grant and unknown tenant like Entra', async () => {
@@ -75,9 +80,16 @@ describe('Entra ID stand-in', () => {
         ];
         for (const [override, status, error, code] of cases) {
             const result = await post({ ...credentials(), ...override });
-            assert.deepEqual([result.status, result.body['error'], result.body['error_codes']], [status, error, [code]], JSON.stringify(override));
+            assert.deepEqual(
+                [result.status, result.body.error, result.body.error_codes],
+                [status, error, [code]],
+                JSON.stringify(override),
+            );
         }
-        const response = await fetch(tokenUrl.replace(sandbox.tenantId, 'contoso.example'), { method: 'POST', body: new URLSearchParams(credentials()) });
+        const response = await fetch(tokenUrl.replace(sandbox.tenantId, 'contoso.example'), {
+            method: 'POST',
+            body: new URLSearchParams(credentials()),
+        });
         assert.equal(response.status, 400);
         assert.deepEqual(((await response.json()) as { error_codes: number[] }).error_codes, [90002]);
     });
@@ -86,8 +98,8 @@ describe('Entra ID stand-in', () => {
         sandbox.faults.token.fail(1, 503);
         const failed = await post(credentials());
         assert.equal(failed.status, 503);
-        assert.equal(failed.body['error'], 'temporarily_unavailable');
-        assert.match(String(failed.body['error_description']), /^AADSTS90033: /);
+        assert.equal(failed.body.error, 'temporarily_unavailable');
+        assert.match(String(failed.body.error_description), /^AADSTS90033: /);
         assert.equal((await post(credentials())).status, 200);
     });
 
@@ -97,13 +109,13 @@ describe('Entra ID stand-in', () => {
         assert.notEqual(fresh, old);
         assert.equal(sandbox.clientSecret, fresh);
         assert.deepEqual(sandbox.secretHistory().slice(-2), [old, fresh]);
-        assert.deepEqual((await post({ ...credentials(), client_secret: old })).body['error_codes'], [7000215]);
+        assert.deepEqual((await post({ ...credentials(), client_secret: old })).body.error_codes, [7000215]);
         assert.equal((await post(credentials())).status, 200);
         const kept = sandbox.clientSecret;
         await sandbox.rotateSecret({ revokeOld: false });
         assert.equal((await post({ ...credentials(), client_secret: kept })).status, 200);
         sandbox.expireSecret();
         const expired = await post(credentials());
-        assert.deepEqual([expired.status, expired.body['error'], expired.body['error_codes']], [401, 'invalid_client', [7000222]]);
+        assert.deepEqual([expired.status, expired.body.error, expired.body.error_codes], [401, 'invalid_client', [7000222]]);
     });
 });

@@ -5,7 +5,11 @@ import { startSandbox } from '../../sandbox/index.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { acquireGraphToken } from './acquireGraphToken.js';
 
-type Page = { status: number; headers: Headers; body: Record<string, unknown> };
+interface Page {
+    status: number;
+    headers: Headers;
+    body: Record<string, unknown>;
+}
 
 describe('Graph /v1.0/users stand-in', () => {
     let sandbox: Sandbox;
@@ -13,7 +17,7 @@ describe('Graph /v1.0/users stand-in', () => {
     let graph: string;
     before(async () => {
         sandbox = await startSandbox({ userCount: 2500 });
-        graph = sandbox.settings['GRAPH_ENDPOINT'] ?? '';
+        graph = sandbox.settings.GRAPH_ENDPOINT ?? '';
         token = await acquireGraphToken(sandbox);
     });
     after(() => sandbox.close());
@@ -24,7 +28,7 @@ describe('Graph /v1.0/users stand-in', () => {
         });
         return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
     };
-    const errorCode = (page: Page): unknown => (page.body['error'] as { code?: unknown } | undefined)?.code;
+    const errorCode = (page: Page): unknown => (page.body.error as { code?: unknown } | undefined)?.code;
 
     it('pages through 2,500 users, each id exactly once, in user order', async () => {
         sandbox.counters.reset();
@@ -36,9 +40,10 @@ describe('Graph /v1.0/users stand-in', () => {
             assert.equal(page.status, 200);
             assert.ok(page.headers.get('request-id'));
             assert.ok(page.headers.get('client-request-id'));
-            for (const user of page.body['value'] as { id: string }[]) ids.add(user.id);
+            for (const user of page.body.value as { id: string }[]) ids.add(user.id);
             url = page.body['@odata.nextLink'] as string | undefined;
-            if (url !== undefined) assert.match(url, new RegExp(`^${graph}/v1\\.0/users\\?\\$top=999&\\$select=id,displayName&\\$skiptoken=[\\w-]+$`));
+            if (url !== undefined)
+                assert.match(url, new RegExp(`^${graph}/v1\\.0/users\\?\\$top=999&\\$select=id,displayName&\\$skiptoken=[\\w-]+$`));
             pages++;
         }
         assert.equal(ids.size, 2500);
@@ -49,7 +54,7 @@ describe('Graph /v1.0/users stand-in', () => {
 
     it('returns the 11 default properties, matching userAt, with a default page of 100', async () => {
         const page = await get('/v1.0/users');
-        const value = page.body['value'] as Record<string, unknown>[];
+        const value = page.body.value as Record<string, unknown>[];
         assert.equal(value.length, 100);
         assert.deepEqual(value[7], { ...sandbox.userAt(7) });
         assert.equal(page.body['@odata.context'], `${graph}/v1.0/$metadata#users`);
@@ -58,7 +63,10 @@ describe('Graph /v1.0/users stand-in', () => {
     it('rejects bad $select, $top, unknown options and a tampered $skiptoken with 400', async () => {
         const unknownProperty = await get('/v1.0/users?$select=id,shoeSize');
         assert.equal(unknownProperty.status, 400);
-        assert.match(String((unknownProperty.body['error'] as { message: string }).message), /Could not find a property named 'shoeSize' on type 'microsoft\.graph\.user'\./);
+        assert.match(
+            (unknownProperty.body.error as { message: string }).message,
+            /Could not find a property named 'shoeSize' on type 'microsoft\.graph\.user'\./,
+        );
         for (const query of ['$top=0', '$top=1000', '$top=abc', '$skip=5', 'foo=bar']) {
             assert.equal((await get(`/v1.0/users?${query}`)).status, 400, query);
         }
@@ -71,7 +79,7 @@ describe('Graph /v1.0/users stand-in', () => {
     it('answers 401 InvalidAuthenticationToken for missing, forged and expired tokens', async () => {
         const missing = await get('/v1.0/users', null);
         assert.deepEqual([missing.status, errorCode(missing)], [401, 'InvalidAuthenticationToken']);
-        const inner = (missing.body['error'] as { innerError: Record<string, string> }).innerError;
+        const inner = (missing.body.error as { innerError: Record<string, string> }).innerError;
         assert.deepEqual(Object.keys(inner).sort(), ['client-request-id', 'date', 'request-id']);
         assert.equal(inner['request-id'], missing.headers.get('request-id'));
         const [h, p] = token.split('.');
@@ -81,12 +89,12 @@ describe('Graph /v1.0/users stand-in', () => {
         const shortLived = await startSandbox({ userCount: 3, graphTokenLifetimeSeconds: 1 });
         try {
             const shortToken = await acquireGraphToken(shortLived);
-            const url = `${shortLived.settings['GRAPH_ENDPOINT']}/v1.0/users`;
+            const url = `${shortLived.settings.GRAPH_ENDPOINT}/v1.0/users`;
             assert.equal((await get(url, shortToken)).status, 200);
             await sleep(1100);
             const expired = await get(url, shortToken);
             assert.equal(expired.status, 401);
-            assert.equal((expired.body['error'] as { message: string }).message, 'Access token has expired or is not yet valid.');
+            assert.equal((expired.body.error as { message: string }).message, 'Access token has expired or is not yet valid.');
             assert.equal((await get(url, token)).status, 401, 'a token for another Graph origin is refused');
         } finally {
             await shortLived.close();
@@ -99,7 +107,7 @@ describe('Graph /v1.0/users stand-in', () => {
             const noRoles = await acquireGraphToken(sandbox);
             const page = await get('/v1.0/users', noRoles);
             assert.deepEqual([page.status, errorCode(page)], [403, 'Authorization_RequestDenied']);
-            assert.equal((page.body['error'] as { message: string }).message, 'Insufficient privileges to complete the operation.');
+            assert.equal((page.body.error as { message: string }).message, 'Insufficient privileges to complete the operation.');
         } finally {
             sandbox.setAppRoles(['User.Read.All']);
         }
@@ -147,8 +155,8 @@ describe('Graph /v1.0/users stand-in', () => {
         const big = await startSandbox({ userCount: 1_000_000 });
         try {
             const bigToken = await acquireGraphToken(big);
-            const page = await get(`${big.settings['GRAPH_ENDPOINT']}/v1.0/users?$top=999&$select=id,userPrincipalName`, bigToken);
-            assert.equal((page.body['value'] as unknown[]).length, 999);
+            const page = await get(`${big.settings.GRAPH_ENDPOINT}/v1.0/users?$top=999&$select=id,userPrincipalName`, bigToken);
+            assert.equal((page.body.value as unknown[]).length, 999);
             assert.match(big.userAt(999_999).userPrincipalName, /\.999999@contoso\.sandbox$/);
         } finally {
             await big.close();

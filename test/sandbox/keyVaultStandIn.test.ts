@@ -14,7 +14,7 @@ describe('Key Vault and managed identity stand-ins', () => {
         sandbox = await startSandbox({ userCount: 1 });
         // @azure/identity reads IDENTITY_ENDPOINT/IDENTITY_HEADER from the environment.
         Object.assign(process.env, sandbox.settings);
-        vaultUrl = sandbox.settings['KEY_VAULT_URL'] ?? '';
+        vaultUrl = sandbox.settings.KEY_VAULT_URL ?? '';
         client = new SecretClient(vaultUrl, new ManagedIdentityCredential(), {
             disableChallengeResourceVerification: true,
             retryOptions: { maxRetries: 0 },
@@ -37,7 +37,13 @@ describe('Key Vault and managed identity stand-ins', () => {
         assert.equal(secret.value, sandbox.clientSecret);
         assert.match(secret.properties.id ?? '', new RegExp(`^${vaultUrl}/secrets/${secretName}/[0-9a-f]{32}$`));
         const vaultRequests = sandbox.requests.filter((r) => r.service === 'keyvault');
-        assert.deepEqual(vaultRequests.slice(0, 2).map((r) => [r.status, r.hasAuthorization]), [[401, false], [200, true]]);
+        assert.deepEqual(
+            vaultRequests.slice(0, 2).map((r) => [r.status, r.hasAuthorization]),
+            [
+                [401, false],
+                [200, true],
+            ],
+        );
         assert.equal(sandbox.counters.keyVaultSecretReads, 1);
         assert.equal(sandbox.counters.keyVaultRequests, 2);
     });
@@ -47,9 +53,11 @@ describe('Key Vault and managed identity stand-ins', () => {
         assert.equal(response.status, 401);
         assert.equal(
             response.headers.get('www-authenticate'),
-            `Bearer authorization="${sandbox.settings['AUTHORITY_HOST']}/${sandbox.tenantId}", resource="https://vault.azure.net"`,
+            `Bearer authorization="${sandbox.settings.AUTHORITY_HOST}/${sandbox.tenantId}", resource="https://vault.azure.net"`,
         );
-        assert.deepEqual(await response.json(), { error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' } });
+        assert.deepEqual(await response.json(), {
+            error: { code: 'Unauthorized', message: 'AKV10000: Request is missing a Bearer or PoP token.' },
+        });
         assert.ok(response.headers.get('x-ms-request-id'));
     });
 
@@ -93,10 +101,16 @@ describe('Key Vault and managed identity stand-ins', () => {
         const disabled = await errorOf(client.getSecret(secretName));
         assert.deepEqual([disabled.statusCode, disabled.code], [403, 'Forbidden']);
         const raw = await fetch(`${vaultUrl}/secrets/${secretName}?api-version=7.6`, {
-            headers: { authorization: `Bearer ${(await new ManagedIdentityCredential().getToken('https://vault.azure.net/.default')).token}` },
+            headers: {
+                authorization: `Bearer ${(await new ManagedIdentityCredential().getToken('https://vault.azure.net/.default')).token}`,
+            },
         });
         assert.deepEqual(await raw.json(), {
-            error: { code: 'Forbidden', message: 'Operation get is not allowed on a disabled secret.', innererror: { code: 'SecretDisabled' } },
+            error: {
+                code: 'Forbidden',
+                message: 'Operation get is not allowed on a disabled secret.',
+                innererror: { code: 'SecretDisabled' },
+            },
         });
         sandbox.deleteSecret();
         const deleted = await errorOf(client.getSecret(secretName));
@@ -106,16 +120,16 @@ describe('Key Vault and managed identity stand-ins', () => {
     });
 
     it('the identity endpoint needs the X-IDENTITY-HEADER and answers the App Service shape', async () => {
-        const endpoint = `${sandbox.settings['IDENTITY_ENDPOINT']}?api-version=2019-08-01&resource=https://vault.azure.net`;
+        const endpoint = `${sandbox.settings.IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=https://vault.azure.net`;
         assert.equal((await fetch(endpoint)).status, 400);
         assert.equal((await fetch(endpoint, { headers: { 'X-IDENTITY-HEADER': 'wrong' } })).status, 401);
-        const response = await fetch(endpoint, { headers: { 'X-IDENTITY-HEADER': sandbox.settings['IDENTITY_HEADER'] ?? '' } });
+        const response = await fetch(endpoint, { headers: { 'X-IDENTITY-HEADER': sandbox.settings.IDENTITY_HEADER ?? '' } });
         const body = (await response.json()) as Record<string, unknown>;
         assert.equal(response.status, 200);
         assert.deepEqual(Object.keys(body).sort(), ['access_token', 'client_id', 'expires_on', 'resource', 'token_type']);
-        assert.match(String(body['expires_on']), /^\d+$/);
-        const scoped = await fetch(`${sandbox.settings['IDENTITY_ENDPOINT']}?api-version=2019-08-01&scope=https://vault.azure.net/.default`, {
-            headers: { 'X-IDENTITY-HEADER': sandbox.settings['IDENTITY_HEADER'] ?? '' },
+        assert.match(String(body.expires_on), /^\d+$/);
+        const scoped = await fetch(`${sandbox.settings.IDENTITY_ENDPOINT}?api-version=2019-08-01&scope=https://vault.azure.net/.default`, {
+            headers: { 'X-IDENTITY-HEADER': sandbox.settings.IDENTITY_HEADER ?? '' },
         });
         assert.equal(scoped.status, 200);
     });
@@ -123,8 +137,8 @@ describe('Key Vault and managed identity stand-ins', () => {
     it('a second sandbox in the same process still works with a new credential (MSAL caches the MI source statically)', async () => {
         const second = await startSandbox({ userCount: 1 });
         try {
-            assert.equal(second.settings['IDENTITY_ENDPOINT'], sandbox.settings['IDENTITY_ENDPOINT']);
-            const secondClient = new SecretClient(second.settings['KEY_VAULT_URL'] ?? '', new ManagedIdentityCredential(), {
+            assert.equal(second.settings.IDENTITY_ENDPOINT, sandbox.settings.IDENTITY_ENDPOINT);
+            const secondClient = new SecretClient(second.settings.KEY_VAULT_URL ?? '', new ManagedIdentityCredential(), {
                 disableChallengeResourceVerification: true,
             });
             assert.equal((await secondClient.getSecret(secretName)).value, second.clientSecret);

@@ -6,7 +6,11 @@ import { isInvalidClientError, toTokenError } from '../../src/token/toTokenError
 import { ensureErrorType } from '../../src/errors/ensureErrorType.js';
 
 const tokenContext = { tenantId: 'contoso.onmicrosoft.com', clientId: 'app-1', authorityHost: 'https://login.microsoftonline.com' };
-const secretContext = { vaultUrl: 'https://kv-x.vault.azure.net', secretName: 'graph-client-secret', identityDescription: 'the managed identity with client id mi-1' };
+const secretContext = {
+    vaultUrl: 'https://kv-x.vault.azure.net',
+    secretName: 'graph-client-secret',
+    identityDescription: 'the managed identity with client id mi-1',
+};
 
 function msalServerError(code: number, errorCode: string): Error {
     return Object.assign(new Error(`${errorCode}: AADSTS${code}: something. Trace ID: x`), {
@@ -44,16 +48,25 @@ describe('error mapping', () => {
         assert.ok(!isInvalidClientError(new Error('fetch failed')));
     });
     it('Key Vault 403 says which role to grant to whom', () => {
-        const e = toSecretError(Object.assign(new Error('Caller is not authorized'), { name: 'RestError', statusCode: 403, code: 'Forbidden' }), secretContext);
+        const e = toSecretError(
+            Object.assign(new Error('Caller is not authorized'), { name: 'RestError', statusCode: 403, code: 'Forbidden' }),
+            secretContext,
+        );
         assert.equal(e.code, 'KeyVaultForbidden');
         assert.match(e.hint ?? '', /Key Vault Secrets User/);
         assert.match(e.hint ?? '', /mi-1/);
         assert.equal(e.status, 503);
     });
     it('Key Vault disabled secret and missing secret', () => {
-        const disabled = toSecretError(Object.assign(new Error('Operation get is not allowed on a disabled secret.'), { statusCode: 403, code: 'Forbidden' }), secretContext);
+        const disabled = toSecretError(
+            Object.assign(new Error('Operation get is not allowed on a disabled secret.'), { statusCode: 403, code: 'Forbidden' }),
+            secretContext,
+        );
         assert.equal(disabled.code, 'KeyVaultSecretDisabled');
-        const missing = toSecretError(Object.assign(new Error('A secret with (name/id) x was not found'), { statusCode: 404, code: 'SecretNotFound' }), secretContext);
+        const missing = toSecretError(
+            Object.assign(new Error('A secret with (name/id) x was not found'), { statusCode: 404, code: 'SecretNotFound' }),
+            secretContext,
+        );
         assert.equal(missing.code, 'KeyVaultSecretNotFound');
         assert.match(missing.message, /graph-client-secret/);
     });
@@ -62,7 +75,13 @@ describe('error mapping', () => {
         assert.equal(e.code, 'KeyVaultCredentialUnavailable');
     });
     it('Graph 403 Authorization_RequestDenied: admin consent missing for User.Read.All, with the request-id', () => {
-        const body = JSON.stringify({ error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.', innerError: { 'request-id': 'r-1' } } });
+        const body = JSON.stringify({
+            error: {
+                code: 'Authorization_RequestDenied',
+                message: 'Insufficient privileges to complete the operation.',
+                innerError: { 'request-id': 'r-1' },
+            },
+        });
         const e = toGraphError(403, body, undefined, { adminConsentUrl: 'https://login.microsoftonline.com/t/adminconsent?client_id=c' });
         assert.equal(e.code, 'GraphConsentMissing');
         assert.match(e.message, /admin consent missing for User\.Read\.All/);

@@ -28,7 +28,10 @@ describe('exponential backoff with full jitter', () => {
     it('stays within [0, min(max, base * 2^attempt))', () => {
         for (let attempt = 0; attempt < 20; attempt += 1) {
             const ceiling = Math.min(30_000, 500 * 2 ** attempt);
-            assert.equal(computeBackoff(attempt, options, () => 0), 0);
+            assert.equal(
+                computeBackoff(attempt, options, () => 0),
+                0,
+            );
             const high = computeBackoff(attempt, options, () => 0.999999);
             assert.ok(high < ceiling && high >= ceiling * 0.99, `attempt ${attempt}: ${high}`);
         }

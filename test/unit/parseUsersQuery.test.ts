@@ -7,7 +7,11 @@ import { parseUsersQuery } from '../../src/users/UsersQuery.js';
 const parse = (q: string) => parseUsersQuery(new URLSearchParams(q).entries());
 
 function rejects(q: string, parameter: string): void {
-    assert.throws(() => parse(q), (e: unknown) => e instanceof BadRequestError && e.parameter === parameter && e.status === 400, q);
+    assert.throws(
+        () => parse(q),
+        (e: unknown) => e instanceof BadRequestError && e.parameter === parameter && e.status === 400,
+        q,
+    );
 }
 
 describe('users query validation', () => {
@@ -29,9 +33,13 @@ describe('users query validation', () => {
     for (const q of ['top=0', 'top=1000', 'top=-1', 'top=abc', 'top=', 'top=5.0', 'top=1e2', 'top=%2B5']) rejects(q, 'top');
     for (const q of ['select=password', 'select=id,,mail', 'select=', 'select=passwordProfile', "select=id'or'1"]) rejects(q, 'select');
     for (const q of ['$top=5', 'filter=x', 'Top=5', '$select=id', 'skiptoken=x']) {
-        it(`rejects the unknown parameter in ${q}`, () => assert.throws(() => parse(q), BadRequestError));
+        it(`rejects the unknown parameter in ${q}`, () => {
+            assert.throws(() => parse(q), BadRequestError);
+        });
     }
-    it('rejects repeated parameters', () => rejects('top=5&top=6', 'top'));
+    it('rejects repeated parameters', () => {
+        rejects('top=5&top=6', 'top');
+    });
     it('rejects an empty pageToken and a bad all', () => {
         rejects('pageToken=', 'pageToken');
         rejects('all=yes', 'all');

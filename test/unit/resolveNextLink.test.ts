@@ -27,10 +27,21 @@ describe('nextLink origin check', () => {
         'https://graph.microsoft.com:444/v1.0/users',
         'https://user@evil.example/v1.0/users',
     ]) {
-        it(`refuses ${link}`, () => assert.equal(codeOf(() => resolveNextLink(link, endpoint)), 'GraphForeignNextLink'));
+        it(`refuses ${link}`, () => {
+            assert.equal(
+                codeOf(() => resolveNextLink(link, endpoint)),
+                'GraphForeignNextLink',
+            );
+        });
     }
     it('treats relative or non-string links as malformed', () => {
-        assert.equal(codeOf(() => resolveNextLink('/v1.0/users?$skiptoken=x', endpoint)), 'GraphMalformedResponse');
-        assert.equal(codeOf(() => resolveNextLink(42, endpoint)), 'GraphMalformedResponse');
+        assert.equal(
+            codeOf(() => resolveNextLink('/v1.0/users?$skiptoken=x', endpoint)),
+            'GraphMalformedResponse',
+        );
+        assert.equal(
+            codeOf(() => resolveNextLink(42, endpoint)),
+            'GraphMalformedResponse',
+        );
     });
 });

@@ -8,7 +8,8 @@ describe('credential sanitizer', () => {
         assert.equal(sanitizeText('a Qx8~registered-secret-value b'), 'a [REDACTED] b');
     });
     it('removes JWTs, bearer tokens and form-encoded secrets', () => {
-        const text = 'Authorization: Bearer abc.def-123456 token eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.sig_-abc body client_secret=s3cr3t&scope=x {"access_token":"tok123"}';
+        const text =
+            'Authorization: Bearer abc.def-123456 token eyJ0eXAiOiJKV1QifQ.eyJhdWQiOiJ4In0.sig_-abc body client_secret=s3cr3t&scope=x {"access_token":"tok123"}';
         const out = sanitizeText(text);
         for (const leaked of ['abc.def-123456', 'eyJ0eXAiOiJKV1QifQ', 's3cr3t', 'tok123']) assert.ok(!out.includes(leaked), out);
         assert.match(out, /scope=x/);

@@ -24,7 +24,13 @@ export function createUsersExportTimerHandler(
         const stats = createGraphRequestStats();
         if (timer.isPastDue) logger.warn('Timer is past due: this run is catching up on a missed schedule.');
         try {
-            const summary = await exportUsers({ users: getRuntime().users, select: defaultUserSelect, sink: createSink(logger), stats, logger });
+            const summary = await exportUsers({
+                users: getRuntime().users,
+                select: defaultUserSelect,
+                sink: createSink(logger),
+                stats,
+                logger,
+            });
             logInvocationSummary(logger, {
                 invocationId: context.invocationId,
                 trigger: 'timer',
