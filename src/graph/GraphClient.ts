@@ -106,7 +106,13 @@ export class GraphClient {
         for (let attempt = 1; ; attempt += 1) {
             const token = await this.#options.tokens.getToken({ forceRefresh });
             forceRefresh = false;
-            if (call.stats !== undefined) call.stats.requests += 1;
+            const stats = call.stats;
+            if (stats !== undefined) {
+                stats.requests += 1;
+                stats.keyVaultMs += token.keyVaultMs;
+                stats.tokenMs += token.tokenMs;
+            }
+            const requestStarted = performance.now();
             const clientRequestId = randomUUID();
             let status: number;
             let text: string;
@@ -123,7 +129,9 @@ export class GraphClient {
                 requestId = response.headers.get('request-id') ?? undefined;
                 retryAfterHeader = response.headers.get('retry-after');
                 text = await response.text();
+                if (stats !== undefined) stats.graphMs += performance.now() - requestStarted;
             } catch (error) {
+                if (stats !== undefined) stats.graphMs += performance.now() - requestStarted;
                 if (call.signal?.aborted === true) throw error;
                 const reason = describeNetworkError(error, this.#retry.requestTimeoutMs);
                 const delay = this.#nextDelay(attempt, started, undefined);

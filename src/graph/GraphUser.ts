@@ -17,8 +17,12 @@ export interface GraphRequestStats {
     retries: number;
     tokenRefreshes: number;
     failedRequestIds: string[];
+    /** Time spent waiting for Key Vault, for Entra ID and for Graph, summed over requests. */
+    keyVaultMs: number;
+    tokenMs: number;
+    graphMs: number;
 }
 
 export function createGraphRequestStats(): GraphRequestStats {
-    return { requests: 0, retries: 0, tokenRefreshes: 0, failedRequestIds: [] };
+    return { requests: 0, retries: 0, tokenRefreshes: 0, failedRequestIds: [], keyVaultMs: 0, tokenMs: 0, graphMs: 0 };
 }

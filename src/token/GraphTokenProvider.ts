@@ -19,6 +19,9 @@ export interface AccessToken {
     readonly token: string;
     readonly expiresOn: Date | undefined;
     readonly fromCache: boolean;
+    /** How long this acquisition waited for Key Vault and for MSAL/Entra ID. */
+    readonly keyVaultMs: number;
+    readonly tokenMs: number;
 }
 
 /**
@@ -65,26 +68,31 @@ export class GraphTokenProvider {
     }
 
     async #acquire(forceRefresh: boolean): Promise<AccessToken> {
+        const started = performance.now();
         const secret = await this.#options.secrets.getSecret();
+        let keyVaultMs = performance.now() - started;
         try {
-            return await this.#acquireWith(secret, forceRefresh);
+            return await this.#acquireWith(secret, forceRefresh, keyVaultMs);
         } catch (error) {
             if (!isInvalidClientError(error)) throw toTokenError(error, this.#options);
             // Entra rejected the secret: it may have been rotated. Re-read it past the cache, once.
+            const rereadStarted = performance.now();
             const fresh = await this.#options.secrets.getSecret({ refresh: true });
+            keyVaultMs += performance.now() - rereadStarted;
             if (fresh.value === secret.value) throw toTokenError(error, this.#options);
             this.#options.logger?.warn(
                 `Entra ID rejected client secret version ${secret.version}; retrying once with version ${fresh.version} from Key Vault.`,
             );
             try {
-                return await this.#acquireWith(fresh, true);
+                return await this.#acquireWith(fresh, true, keyVaultMs);
             } catch (retryError) {
                 throw toTokenError(retryError, this.#options);
             }
         }
     }
 
-    async #acquireWith(secret: ClientSecret, forceRefresh: boolean): Promise<AccessToken> {
+    async #acquireWith(secret: ClientSecret, forceRefresh: boolean, keyVaultMs: number): Promise<AccessToken> {
+        const started = performance.now();
         const app = this.#clientFor(secret);
         const timeoutMs = this.#options.timeoutMs ?? 30_000;
         const result = await withTimeout(
@@ -99,7 +107,13 @@ export class GraphTokenProvider {
             this.#tokenRequests += 1;
             registerSensitiveValue(result.accessToken);
         }
-        return { token: result.accessToken, expiresOn: result.expiresOn ?? undefined, fromCache: result.fromCache };
+        return {
+            token: result.accessToken,
+            expiresOn: result.expiresOn ?? undefined,
+            fromCache: result.fromCache,
+            keyVaultMs,
+            tokenMs: performance.now() - started,
+        };
     }
 
     #clientFor(secret: ClientSecret): ConfidentialClientApplication {

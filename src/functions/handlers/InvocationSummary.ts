@@ -23,6 +23,9 @@ export function logInvocationSummary(logger: Logger, summary: InvocationSummary)
         retries: stats.retries,
         tokenRefreshes: stats.tokenRefreshes,
         failedGraphRequestIds: stats.failedRequestIds,
+        keyVaultMs: Math.round(stats.keyVaultMs),
+        tokenMs: Math.round(stats.tokenMs),
+        graphMs: Math.round(stats.graphMs),
     });
     if (summary.outcome === 'success') logger.info(line);
     else logger.error(line);
