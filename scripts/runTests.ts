@@ -17,7 +17,14 @@ try {
     const patterns = process.argv.slice(2);
     const child = spawn(
         process.execPath,
-        ['--test', '--test-concurrency=2', ...(patterns.length > 0 ? patterns : ['dist/test/**/*.test.js'])],
+        [
+            '--test',
+            '--test-concurrency=2',
+            // The secret-hygiene guard watches every test process (see test/support/hygieneGuard.ts).
+            '--import',
+            './dist/test/support/hygieneGuard.js',
+            ...(patterns.length > 0 ? patterns : ['dist/test/**/*.test.js']),
+        ],
         { stdio: 'inherit', env: { ...process.env, SANDBOX_CA_DIR: dir, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') } },
     );
     [code] = (await once(child, 'close')) as [number | null];

@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { GraphError } from '../errors/errorClasses.js';
 import type { Logger } from '../logging/Logger.js';
 import type { AccessToken } from '../token/GraphTokenProvider.js';
-import { computeBackoff } from './computeBackoff.js';
+import { computeBackoff } from '../retry/computeBackoff.js';
 import type { GraphRequestStats, GraphUser, UsersPage } from './GraphUser.js';
-import { parseRetryAfter } from './parseRetryAfter.js';
+import { parseRetryAfter } from '../retry/parseRetryAfter.js';
 import { resolveNextLink } from './resolveNextLink.js';
 import { toGraphError } from './toGraphError.js';
 

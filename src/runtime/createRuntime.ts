@@ -20,6 +20,9 @@ export interface Runtime {
 export interface RuntimeOptions {
     readonly logger?: Logger;
     readonly retry?: Partial<RetryOptions>;
+    /** Per-read Key Vault and per-request token timeouts; defaults 15 s and 30 s. */
+    readonly keyVaultTimeoutMs?: number;
+    readonly tokenTimeoutMs?: number;
 }
 
 /** Builds the Key Vault → MSAL → Graph pipeline from settings. Constructs clients only: no I/O. */
@@ -35,6 +38,7 @@ export function createRuntime(env: Environment, options: RuntimeOptions = {}): R
         vaultUrl: settings.keyVaultUrl,
         secretName: settings.secretName,
         ttlSeconds: settings.secretCacheTtlSeconds,
+        ...(options.keyVaultTimeoutMs === undefined ? {} : { timeoutMs: options.keyVaultTimeoutMs }),
         identityDescription:
             settings.managedIdentityClientId === undefined
                 ? "the function app's managed identity"
@@ -47,6 +51,7 @@ export function createRuntime(env: Environment, options: RuntimeOptions = {}): R
         graphEndpoint: settings.graphEndpoint,
         secrets,
         ...(options.logger === undefined ? {} : { logger: options.logger }),
+        ...(options.tokenTimeoutMs === undefined ? {} : { timeoutMs: options.tokenTimeoutMs }),
     });
     const graph = new GraphClient({
         graphEndpoint: settings.graphEndpoint,

@@ -1,8 +1,14 @@
-import { ConfidentialClientApplication, LogLevel } from '@azure/msal-node';
+import { ConfidentialClientApplication, LogLevel, type AuthenticationResult } from '@azure/msal-node';
 import { registerSensitiveValue } from '../errors/sanitizeText.js';
 import type { ClientSecret, ClientSecretSource } from '../secret/ClientSecret.js';
 import type { Logger } from '../logging/Logger.js';
-import { isInvalidClientError, toTokenError } from './toTokenError.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { computeBackoff } from '../retry/computeBackoff.js';
+import { isInvalidClientError, isTransientTokenError, toTokenError } from './toTokenError.js';
+
+/** Token endpoint attempts for transient failures (429, 5xx, network), and their backoff. */
+const TOKEN_ATTEMPTS = 3;
+const TOKEN_BACKOFF = { baseDelayMs: 250, maxDelayMs: 2_000 };
 
 export interface GraphTokenProviderOptions {
     readonly tenantId: string;
@@ -93,13 +99,27 @@ export class GraphTokenProvider {
 
     async #acquireWith(secret: ClientSecret, forceRefresh: boolean, keyVaultMs: number): Promise<AccessToken> {
         const started = performance.now();
-        const app = this.#clientFor(secret);
+        let app = this.#clientFor(secret);
         const timeoutMs = this.#options.timeoutMs ?? 30_000;
-        const result = await withTimeout(
-            app.acquireTokenByClientCredential({ scopes: [this.#scope], skipCache: forceRefresh }),
-            timeoutMs,
-            `The token request to ${this.#options.authorityHost} took longer than ${timeoutMs} ms.`,
-        );
+        let result: AuthenticationResult | null;
+        for (let attempt = 1; ; attempt += 1) {
+            try {
+                result = await withTimeout(
+                    app.acquireTokenByClientCredential({ scopes: [this.#scope], skipCache: forceRefresh }),
+                    timeoutMs,
+                    `The token request to ${this.#options.authorityHost} took longer than ${timeoutMs} ms.`,
+                );
+                break;
+            } catch (error) {
+                if (attempt >= TOKEN_ATTEMPTS || !isTransientTokenError(error)) throw error;
+                // MSAL remembers a 5xx as a 60 s client-side throttle; a bounded retry on a fresh
+                // app beats failing every call for a minute. Real throttling (429) is honoured.
+                app = this.#clientFor(secret, { fresh: true });
+                const delay = computeBackoff(attempt, TOKEN_BACKOFF);
+                this.#options.logger?.warn(`Token endpoint unavailable (attempt ${attempt}); retrying in ${delay} ms.`);
+                await sleep(delay);
+            }
+        }
         if (result === null || result.accessToken === '') {
             throw new Error('MSAL returned no access token.');
         }
@@ -116,8 +136,8 @@ export class GraphTokenProvider {
         };
     }
 
-    #clientFor(secret: ClientSecret): ConfidentialClientApplication {
-        if (this.#client?.secretValue === secret.value) return this.#client.app;
+    #clientFor(secret: ClientSecret, options: { readonly fresh?: boolean } = {}): ConfidentialClientApplication {
+        if (options.fresh !== true && this.#client?.secretValue === secret.value) return this.#client.app;
         const { tenantId, clientId, authorityHost, logger } = this.#options;
         // A new app has an empty cache, so tokens issued under a rotated-out secret are never served again.
         const app = new ConfidentialClientApplication({

@@ -27,6 +27,25 @@ export function aadstsCodeOf(error: unknown): number | undefined {
     return match?.[1] === undefined ? undefined : Number(match[1]);
 }
 
+const TRANSIENT_ERROR_CODES = new Set(['temporarily_unavailable', 'service_unavailable', 'network_error', 'endpoints_resolution_error']);
+/** AADSTS90033: transient error. AADSTS90055: tenant throttling. */
+const AADSTS_TRANSIENT = 90033;
+const AADSTS_THROTTLED = 90055;
+
+/** Entra ID is throttling this client (429 / AADSTS90055): wait, do not retry at once. */
+export function isThrottledTokenError(error: unknown): boolean {
+    return (error as MsalLikeError | undefined)?.status === 429 || aadstsCodeOf(error) === AADSTS_THROTTLED;
+}
+
+/** Entra ID outages (5xx, AADSTS90033), timeouts and network failures: worth a prompt retry. */
+export function isTransientTokenError(error: unknown): boolean {
+    if (isThrottledTokenError(error)) return false;
+    const e = (error ?? {}) as MsalLikeError;
+    if (typeof e.status === 'number' && e.status >= 500) return true;
+    if (typeof e.errorCode === 'string' && TRANSIENT_ERROR_CODES.has(e.errorCode)) return true;
+    return aadstsCodeOf(error) === AADSTS_TRANSIENT || e.name === 'TimeoutError';
+}
+
 /** Wrong or expired secret: the cases a Key Vault re-read can fix after a rotation. */
 export function isInvalidClientError(error: unknown): boolean {
     const code = aadstsCodeOf(error);
@@ -95,14 +114,16 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
         });
     }
     const errorCode = typeof e.errorCode === 'string' ? e.errorCode : undefined;
-    const status = typeof e.status === 'number' ? e.status : undefined;
-    const detail = String(e.errorMessage ?? e.message ?? error);
-    if (aadsts === undefined && (status === undefined || status >= 500 || status === 429)) {
+    const detail = [e.errorMessage, e.message].find((m): m is string => typeof m === 'string') ?? String(error);
+    const throttled = isThrottledTokenError(error);
+    if (throttled || isTransientTokenError(error) || (aadsts === undefined && typeof e.status !== 'number')) {
         return new TokenError(
             'TokenEndpointUnavailable',
             `The token endpoint at ${context.authorityHost} is unavailable: ${firstLine(detail)}`,
             {
                 ...base,
+                // MSAL holds back requests for 60 s after throttling unless Entra says otherwise.
+                ...(throttled ? { retryAfterSeconds: 60 } : {}),
                 hint: 'Entra ID or the network is unavailable; retry later. Check AUTHORITY_HOST and outbound network rules.',
             },
         );

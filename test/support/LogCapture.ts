@@ -1,23 +1,34 @@
 import type { LogHandler } from '@azure/functions';
 import type { Logger } from '../../src/logging/Logger.js';
+import { hygiene } from './hygieneGuard.js';
 
-/** Collects every log line and response body a test produced, for the secret-hygiene checks. */
+/**
+ * Collects every log line and response body a test produced, for assertions, and hands each to
+ * the suite-wide hygiene guard.
+ */
 export class LogCapture {
     readonly lines: string[] = [];
 
     readonly logHandler: LogHandler = (level, ...args) => {
-        this.lines.push(`[${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
+        this.capture(`[${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
     };
 
     capture(text: string): void {
         this.lines.push(text);
+        hygiene.recordText(text);
     }
 
     logger(source: string): Logger {
         return {
-            info: (m) => this.lines.push(`[${source} info] ${m}`),
-            warn: (m) => this.lines.push(`[${source} warn] ${m}`),
-            error: (m) => this.lines.push(`[${source} error] ${m}`),
+            info: (m) => {
+                this.capture(`[${source} info] ${m}`);
+            },
+            warn: (m) => {
+                this.capture(`[${source} warn] ${m}`);
+            },
+            error: (m) => {
+                this.capture(`[${source} error] ${m}`);
+            },
         };
     }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { computeBackoff } from '../../src/graph/computeBackoff.js';
-import { parseRetryAfter } from '../../src/graph/parseRetryAfter.js';
+import { computeBackoff } from '../../src/retry/computeBackoff.js';
+import { parseRetryAfter } from '../../src/retry/parseRetryAfter.js';
 
 describe('Retry-After parsing', () => {
     const now = Date.parse('2026-11-25T10:00:00Z');
