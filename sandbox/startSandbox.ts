@@ -43,6 +43,8 @@ export interface Sandbox {
     readonly userCount: number;
     readonly counters: SandboxCounters;
     readonly requests: readonly RecordedRequest[];
+    /** Empties `requests` (long load tests would otherwise measure the log's growth). */
+    clearRequestLog(): void;
     readonly faults: SandboxFaults;
     /** Every access token ever issued (Graph and Key Vault). */
     issuedTokens(): readonly string[];
@@ -153,6 +155,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         userCount,
         counters: state.counters,
         requests: log,
+        clearRequestLog: () => {
+            log.length = 0;
+        },
         faults: state.faults,
         issuedTokens: () => state.issuer.issuedTokens(),
         secretHistory: () => state.clientSecrets.history(),

@@ -152,9 +152,9 @@ export class GraphTokenProvider {
             system: {
                 loggerOptions: {
                     piiLoggingEnabled: false,
-                    logLevel: LogLevel.Warning,
+                    logLevel: LogLevel.Error,
                     loggerCallback: (level, message) => {
-                        if (level <= LogLevel.Warning) logger?.warn(`MSAL: ${message}`);
+                        if (level === LogLevel.Error) logger?.error(`MSAL: ${message}`);
                     },
                 },
             },

@@ -8,12 +8,22 @@ import { hygiene } from './hygieneGuard.js';
  */
 export class LogCapture {
     readonly lines: string[] = [];
+    readonly #retain: boolean;
+
+    /** `retain: false` checks each line for leaks on the spot and keeps none (load tests). */
+    constructor(options: { readonly retain?: boolean } = {}) {
+        this.#retain = options.retain ?? true;
+    }
 
     readonly logHandler: LogHandler = (level, ...args) => {
         this.capture(`[${level}] ${args.map((a) => (typeof a === 'string' ? a : JSON.stringify(a))).join(' ')}`);
     };
 
     capture(text: string): void {
+        if (!this.#retain) {
+            hygiene.scanText(text);
+            return;
+        }
         this.lines.push(text);
         hygiene.recordText(text);
     }

@@ -1,0 +1,143 @@
+/**
+ * Config fuzz: every setting missing, empty, of the wrong type or with a wrong URL scheme gives a
+ * clear error naming it, on first use; importing and registering the functions still succeeds.
+ */
+import assert from 'node:assert/strict';
+import { describe, it, mock } from 'node:test';
+import fc from 'fast-check';
+import functions from '@azure/functions';
+import { loadCoreSettings } from '../../src/config/CoreSettings.js';
+import { settingDefinitions, type SettingDefinition } from '../../src/config/settingDefinitions.js';
+import { ConfigurationError } from '../../src/errors/errorClasses.js';
+import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
+import { createRuntime } from '../../src/runtime/createRuntime.js';
+
+const { app, HttpRequest, InvocationContext } = functions;
+
+const valid: Record<string, string> = {
+    GRAPH_TENANT_ID: '11111111-2222-3333-4444-555555555555',
+    GRAPH_CLIENT_ID: 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee',
+    KEY_VAULT_URL: 'https://kv-x.vault.azure.net',
+};
+
+const coreNames = new Set([
+    'GRAPH_TENANT_ID',
+    'GRAPH_CLIENT_ID',
+    'KEY_VAULT_URL',
+    'GRAPH_CLIENT_SECRET_NAME',
+    'AUTHORITY_HOST',
+    'GRAPH_ENDPOINT',
+    'AZURE_CLIENT_ID',
+    'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
+    'SECRET_CACHE_TTL_SECONDS',
+]);
+const core: readonly SettingDefinition[] = settingDefinitions.filter((d) => coreNames.has(d.name));
+
+/** Values that are wrong for a setting of this kind. */
+function badValues(kind: SettingDefinition['kind']): fc.Arbitrary<string> {
+    switch (kind) {
+        case 'https-url':
+            return fc.oneof(
+                fc.webUrl({ validSchemes: ['http'] }),
+                fc.constantFrom('ftp://kv.example', 'kv.vault.azure.net', 'https://user:pw@kv.example', 'https://kv.example/?x=1', '//kv'),
+            );
+        case 'boolean':
+            return fc.string({ minLength: 1 }).filter((s) => !/^\s*(true|false|1|0)\s*$/i.test(s));
+        case 'positive-integer':
+            return fc.oneof(
+                fc.constantFrom('0', '-1', '1.5', 'ten', '1e3', '99999999999'),
+                fc.string({ minLength: 1 }).filter((s) => !/^\s*\d+\s*$/.test(s)),
+            );
+        case 'string':
+            return fc.oneof(
+                fc.constantFrom('a b', 'x/../y', 'name?x=1', '#frag', 'ü-tenant', '-leading'),
+                fc.string({ minLength: 1 }).filter((s) => /[^A-Za-z0-9._-]/.test(s.trim()) && s.trim() !== ''),
+            );
+        case 'ncrontab':
+        case 'select-list':
+            return fc.constant('not valid');
+    }
+}
+
+describe('configuration fuzz', () => {
+    it('each required setting missing or empty is named', () => {
+        for (const d of core.filter((s) => s.required)) {
+            for (const value of [undefined, '', '   ']) {
+                const env = { ...valid, [d.name]: value };
+                assert.throws(
+                    () => loadCoreSettings(env),
+                    (e: unknown) =>
+                        e instanceof ConfigurationError && e.settings.includes(d.name) && e.message.includes(`${d.name} is required`),
+                );
+            }
+        }
+    });
+
+    it('an empty optional setting falls back to its documented default', () => {
+        for (const d of core.filter((s) => !s.required)) {
+            assert.doesNotThrow(() => loadCoreSettings({ ...valid, [d.name]: '' }), d.name);
+        }
+    });
+
+    it('a wrong type or URL scheme in any setting is named, alone (2,000 generated cases)', () => {
+        const arbitrary = fc.constantFrom(...core).chain((d) => fc.tuple(fc.constant(d), badValues(d.kind)));
+        fc.assert(
+            fc.property(arbitrary, ([d, value]) => {
+                try {
+                    loadCoreSettings({ ...valid, [d.name]: value });
+                } catch (error) {
+                    return error instanceof ConfigurationError && error.settings.length === 1 && error.settings[0] === d.name;
+                }
+                return false;
+            }),
+            { numRuns: 2000 },
+        );
+    });
+
+    it('several bad settings are all named in one error', () => {
+        const error = (() => {
+            try {
+                loadCoreSettings({ KEY_VAULT_URL: 'http://kv', AUTHORITY_HOST: 'http://login', SECRET_CACHE_TTL_SECONDS: 'x' });
+            } catch (e) {
+                return e as ConfigurationError;
+            }
+            return undefined;
+        })();
+        assert.ok(error instanceof ConfigurationError);
+        assert.deepEqual([...error.settings].sort(), [
+            'AUTHORITY_HOST',
+            'GRAPH_CLIENT_ID',
+            'GRAPH_TENANT_ID',
+            'KEY_VAULT_URL',
+            'SECRET_CACHE_TTL_SECONDS',
+        ]);
+    });
+
+    it('registration succeeds with a broken configuration; the first request gets a 500 naming the setting', async () => {
+        const saved = { ...process.env };
+        process.env.KEY_VAULT_URL = 'http://kv.example';
+        delete process.env.GRAPH_TENANT_ID;
+        const http = mock.method(app, 'http', () => undefined);
+        const timer = mock.method(app, 'timer', () => undefined);
+        try {
+            await import('../../src/functions/users.js');
+            await import('../../src/functions/usersExport.js');
+            assert.ok(http.mock.callCount() >= 1);
+            assert.equal(timer.mock.callCount(), 1);
+        } finally {
+            http.mock.restore();
+            timer.mock.restore();
+        }
+        const handler = createUsersHttpHandler(() => createRuntime(process.env));
+        const response = await handler(
+            new HttpRequest({ method: 'GET', url: 'https://localhost/api/users', headers: {} }),
+            new InvocationContext({ invocationId: 'cfg', functionName: 'users', logHandler: () => undefined }),
+        );
+        process.env = saved;
+        assert.equal(response.status, 500);
+        const body = response.jsonBody as { code: string; detail: string };
+        assert.equal(body.code, 'ConfigurationInvalid');
+        assert.match(body.detail, /GRAPH_TENANT_ID is required/);
+        assert.match(body.detail, /KEY_VAULT_URL must use https/);
+    });
+});
