@@ -11,7 +11,7 @@ export function toSecretError(error: unknown, context: SecretContext): SecretErr
     const { vaultUrl, secretName, identityDescription } = context;
     if (typeof error === 'object' && error !== null && 'secretEmpty' in error) {
         return new SecretError('KeyVaultSecretNotFound', `Secret "${secretName}" in ${vaultUrl} has no value.`, {
-            hint: `Write the client secret to it (scripts/postprovision/postprovision.sh rotate-secret).`,
+            hint: `Write the client secret to it (scripts/postprovision/graph-app.sh rotate-secret).`,
         });
     }
     const e = error as {

@@ -61,12 +61,12 @@ const hints: Readonly<Record<number, { code: AppErrorCode; message: string; hint
     7000215: {
         code: 'TokenInvalidClientSecret',
         message: 'Entra ID rejected the client secret from Key Vault (AADSTS7000215: invalid client secret).',
-        hint: 'Write the secret VALUE (not its id) to Key Vault: run `scripts/postprovision/postprovision.sh rotate-secret`.',
+        hint: 'Write the secret VALUE (not its id) to Key Vault: run `scripts/postprovision/graph-app.sh rotate-secret`.',
     },
     7000222: {
         code: 'TokenClientSecretExpired',
         message: 'The client secret in Key Vault has expired (AADSTS7000222).',
-        hint: 'Create a new secret and write it to Key Vault: `scripts/postprovision/postprovision.sh rotate-secret`.',
+        hint: 'Create a new secret and write it to Key Vault: `scripts/postprovision/graph-app.sh rotate-secret`.',
     },
     90002: {
         code: 'TokenTenantNotFound',
@@ -133,7 +133,7 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
         `Entra ID refused the token request${errorCode === undefined ? '' : ` (${errorCode})`}: ${firstLine(detail)}`,
         {
             ...base,
-            hint: 'See the AADSTS code at https://login.microsoftonline.com/error and the troubleshooting table in the README.',
+            hint: 'See the AADSTS code at https://login.microsoftonline.com/error and docs/troubleshooting.md.',
         },
     );
 }
