@@ -35,6 +35,7 @@ function checkLatency(ms: number): number {
 
 export class GraphFaults {
     #latencyMs = 0;
+    #failAfter: { pages: number; count: number; status: number } | undefined;
     readonly throttles = new CountedFault<{ retryAfter: string | undefined }>();
     readonly failures = new CountedFault<number>();
     readonly resets = new CountedFault<true>();
@@ -60,6 +61,26 @@ export class GraphFaults {
         this.failures.arm(count, status);
     }
 
+    /**
+     * After `pages` more pages are answered with 200, the next `count` requests fail with `status`:
+     * a failure in the middle of a paged read (500 is not retried by the app).
+     */
+    failAfterPages(pages: number, count: number, status: number): void {
+        if (!Number.isInteger(pages) || pages < 0) throw new RangeError(`pages must be a non-negative integer, got ${pages}`);
+        checkErrorStatus(status);
+        this.#failAfter = { pages, count, status };
+        if (pages === 0) this.pageServed();
+    }
+
+    /** Called by the Graph stand-in for every page it answers with 200; arms a pending failAfterPages. */
+    pageServed(): void {
+        if (this.#failAfter === undefined) return;
+        if (this.#failAfter.pages > 0) this.#failAfter.pages -= 1;
+        if (this.#failAfter.pages > 0) return;
+        this.failures.arm(this.#failAfter.count, this.#failAfter.status);
+        this.#failAfter = undefined;
+    }
+
     /** The next `count` pages are cut off mid-body by destroying the socket. */
     resetConnection(count: number): void {
         this.resets.arm(count, true);
@@ -77,6 +98,7 @@ export class GraphFaults {
 
     clear(): void {
         this.#latencyMs = 0;
+        this.#failAfter = undefined;
         for (const f of [this.throttles, this.failures, this.resets, this.malformations, this.foreignNextLinks]) f.clear();
     }
 }

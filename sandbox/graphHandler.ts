@@ -147,6 +147,7 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
             return;
         }
         state.counters.graphPages++;
+        faults.pageServed();
         exchange.send(200, text, { ...headers, 'content-type': JSON_TYPE });
     };
 }

@@ -7,3 +7,5 @@ export { GraphFaults, KeyVaultFaults, SandboxFaults, TokenFaults } from './Sandb
 export type { RecordedRequest, SandboxService } from './RecordedRequest.js';
 export { DEFAULT_USER_PROPERTIES, USER_PROPERTIES } from './SandboxUser.js';
 export type { SandboxUser, SandboxUserRecord, UserProperty } from './SandboxUser.js';
+export { startAzurite } from './startAzurite.js';
+export type { Azurite, AzuriteOptions } from './startAzurite.js';

@@ -8,11 +8,14 @@ import { runWithSandbox } from './runWithSandbox.js';
 
 const usage = `Usage:
   graph-users list [--top N] [--select a,b] [--all] [--sandbox [--users N]]
-  graph-users export [--sandbox [--users N]]
+  graph-users export [--to DIR] [--sandbox [--users N]]
 
 Reads the same settings as the functions (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, KEY_VAULT_URL, ...)
 from the environment. --sandbox starts the offline sandbox and points the settings at it.
-Users are printed to stdout as NDJSON, one per line; diagnostics go to stderr.`;
+list prints users to stdout as NDJSON, one per line; diagnostics go to stderr.
+export writes one snapshot (snapshots/YYYY/MM/DD/<run-id>.ndjson[.gz]) and latest.json to the
+configured storage (USERS_EXPORT_STORAGE...), or to folder DIR with --to; with --sandbox and no
+--to, to an in-memory Azurite that is discarded on exit. It prints the manifest to stdout.`;
 
 async function main(argv: readonly string[]): Promise<number> {
     let parsed;
@@ -27,6 +30,7 @@ async function main(argv: readonly string[]): Promise<number> {
                 all: { type: 'boolean', default: false },
                 sandbox: { type: 'boolean', default: false },
                 users: { type: 'string' },
+                to: { type: 'string' },
                 help: { type: 'boolean', short: 'h', default: false },
             },
         });
@@ -44,9 +48,14 @@ async function main(argv: readonly string[]): Promise<number> {
         console.error(`Unknown command "${name}".\n\n${usage}`);
         return 2;
     }
+    if (name === 'list' && values.to !== undefined) {
+        console.error(`--to applies to export only.\n\n${usage}`);
+        return 2;
+    }
     const command: CliCommand = {
         name,
         all: values.all,
+        ...(values.to === undefined ? {} : { to: values.to }),
         ...(values.top === undefined ? {} : { top: values.top }),
         ...(values.select === undefined ? {} : { select: values.select }),
     };
@@ -57,7 +66,9 @@ async function main(argv: readonly string[]): Promise<number> {
                 console.error('--users must be a whole number from 0 to 10000000.');
                 return 2;
             }
-            return await runWithSandbox(argv, users, (env) => runCommand(command, env));
+            // Only an export to storage needs Azurite; --to writes to a folder.
+            const azurite = name === 'export' && values.to === undefined;
+            return await runWithSandbox(argv, { userCount: users, azurite }, (env) => runCommand(command, env));
         }
         return await runCommand(command, process.env);
     } catch (thrown) {

@@ -1,24 +1,34 @@
+import { loadExportSettings } from '../config/ExportSettings.js';
 import type { Environment } from '../config/readSettings.js';
-import { exportUsers } from '../export/exportUsers.js';
-import { LoggingSink } from '../export/LoggingSink.js';
+import { FolderSnapshotStore } from '../export/FolderSnapshotStore.js';
+import { runSnapshotExport } from '../export/runSnapshotExport.js';
 import { consoleLogger } from '../logging/consoleLogger.js';
+import { writeNdjson } from '../ndjson/writeNdjson.js';
+import { createExportRuntime, type ExportRuntime } from '../runtime/createExportRuntime.js';
 import { createRuntime } from '../runtime/createRuntime.js';
-import { defaultUserSelect } from '../users/userProperties.js';
-import { MAX_TOP, parseUsersQuery } from '../users/UsersQuery.js';
-import { writeNdjson } from './writeNdjson.js';
+import { parseUsersQuery } from '../users/UsersQuery.js';
 
 export interface CliCommand {
     readonly name: 'list' | 'export';
     readonly top?: string;
     readonly select?: string;
     readonly all: boolean;
+    /** export: a local folder instead of the configured blob storage. */
+    readonly to?: string;
 }
 
 /** Runs one CLI command through the same core as the functions. Returns the exit code. */
 export async function runCommand(command: CliCommand, env: Environment): Promise<number> {
     const runtime = createRuntime(env, { logger: consoleLogger });
     if (command.name === 'export') {
-        await exportUsers({ users: runtime.users, select: defaultUserSelect, sink: new LoggingSink(consoleLogger), logger: consoleLogger });
+        const target: ExportRuntime =
+            command.to === undefined
+                ? createExportRuntime(env)
+                : { settings: loadExportSettings(env), store: new FolderSnapshotStore(command.to) };
+        const result = await runSnapshotExport({ users: runtime.users, ...target, logger: consoleLogger });
+        // The manifest on stdout (scriptable); where it went is on stderr.
+        await writeNdjson([result.manifest]);
+        consoleLogger.info(`Snapshot: ${result.snapshotLocation}\nManifest: ${target.store.location}/latest.json`);
         return 0;
     }
     // The same validation as the HTTP query, so the CLI accepts exactly what the API accepts.
@@ -32,8 +42,7 @@ export async function runCommand(command: CliCommand, env: Environment): Promise
         if (page.nextPageToken !== undefined) consoleLogger.info('More users exist: pass --all to read every page.');
         return 0;
     }
-    const top = query.explicit.top ? query.top : MAX_TOP;
-    for await (const page of runtime.graph.listUserPages({ top, select: query.select }, { logger: consoleLogger })) {
+    for await (const page of runtime.users.allPages(query.select, { logger: consoleLogger }, query.explicit.top ? query.top : undefined)) {
         await writeNdjson(page.users);
     }
     return 0;

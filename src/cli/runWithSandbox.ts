@@ -16,6 +16,13 @@ interface SandboxModule {
         readonly settings: Readonly<Record<string, string>>;
         close(): Promise<void>;
     }>;
+    startAzurite(): Promise<{ readonly connectionString: string; readonly blobEndpoint: string; close(): Promise<void> }>;
+}
+
+export interface SandboxRunOptions {
+    readonly userCount: number;
+    /** Also start an in-memory Azurite and point USERS_EXPORT_STORAGE at it. */
+    readonly azurite: boolean;
 }
 
 /**
@@ -25,7 +32,7 @@ interface SandboxModule {
  */
 export async function runWithSandbox(
     argv: readonly string[],
-    userCount: number,
+    options: SandboxRunOptions,
     run: (env: Environment) => Promise<number>,
 ): Promise<number> {
     const sandbox = (await import(SANDBOX_MODULE)) as SandboxModule;
@@ -44,12 +51,20 @@ export async function runWithSandbox(
             await rm(dir, { recursive: true, force: true });
         }
     }
-    const instance = await sandbox.startSandbox({ userCount, ca: await sandbox.loadSandboxCa(caDir) });
+    const instance = await sandbox.startSandbox({ userCount: options.userCount, ca: await sandbox.loadSandboxCa(caDir) });
+    const azurite = options.azurite ? await sandbox.startAzurite() : undefined;
     try {
         // @azure/identity reads IDENTITY_ENDPOINT from process.env itself.
         Object.assign(process.env, instance.settings);
+        if (azurite !== undefined) {
+            process.env.USERS_EXPORT_STORAGE = azurite.connectionString;
+            console.error(
+                `Exporting to Azurite at ${azurite.blobEndpoint} (in memory: discarded when this command exits; use --to DIR to keep files).`,
+            );
+        }
         return await run(process.env);
     } finally {
+        await azurite?.close();
         await instance.close();
     }
 }

@@ -4,6 +4,7 @@ import { sanitizeText } from './sanitizeText.js';
 export type AppErrorCode =
     | 'ConfigurationInvalid'
     | 'BadRequest'
+    | 'NotAcceptable'
     | 'KeyVaultForbidden'
     | 'KeyVaultUnauthorized'
     | 'KeyVaultSecretNotFound'
@@ -26,6 +27,8 @@ export type AppErrorCode =
     | 'GraphForeignNextLink'
     | 'GraphRequestFailed'
     | 'ExportFailed'
+    | 'ExportConflict'
+    | 'NoSnapshot'
     | 'Internal';
 
 export interface AppErrorOptions {

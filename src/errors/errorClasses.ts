@@ -21,6 +21,37 @@ export class BadRequestError extends AppError {
     }
 }
 
+/** The caller asked for a representation the endpoint does not produce. Always a 406. */
+export class NotAcceptableError extends AppError {
+    constructor(message: string) {
+        super('NotAcceptable', message, { status: 406 });
+    }
+}
+
+/** Writing or reading the users export (snapshot blobs, `latest.json`) failed. */
+export class ExportError extends AppError {
+    constructor(code: 'ExportFailed' | 'NoSnapshot', message: string, options: AppErrorOptions = {}) {
+        super(code, message, { status: 503, ...options });
+    }
+}
+
+/**
+ * Another export replaced `latest.json` while this one ran (the ETag read at the start no longer
+ * matched). This run's snapshot is discarded; the other run's manifest stays.
+ */
+export class ExportConflictError extends AppError {
+    constructor(snapshotName: string) {
+        super(
+            'ExportConflict',
+            `Another export updated latest.json while this one ran; this run's snapshot ${snapshotName} was discarded and latest.json keeps the other run's snapshot.`,
+            {
+                status: 409,
+                hint: 'No action needed if it is rare. Overlapping runs mean the timer overlapped a manual `graph-users export` or the host singleton lock was bypassed.',
+            },
+        );
+    }
+}
+
 /** Reading the client secret from Key Vault failed. */
 export class SecretError extends AppError {
     constructor(code: AppErrorCode, message: string, options: AppErrorOptions) {

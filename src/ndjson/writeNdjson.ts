@@ -1,8 +1,8 @@
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { formatNdjson } from './formatNdjson.js';
 
-/** Writes one JSON object per line to stdout, waiting for drain so memory stays flat. */
-export async function writeNdjson(items: readonly unknown[]): Promise<void> {
-    let chunk = '';
-    for (const item of items) chunk += `${JSON.stringify(item)}\n`;
-    if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+/** Writes one JSON object per line, waiting for drain so memory stays flat. */
+export async function writeNdjson(items: readonly unknown[], out: Writable = process.stdout): Promise<void> {
+    if (!out.write(formatNdjson(items))) await once(out, 'drain');
 }

@@ -4,7 +4,7 @@ import type { CallOptions, GraphClient } from '../graph/GraphClient.js';
 import type { GraphUser, UsersPage } from '../graph/GraphUser.js';
 import type { ClientSecretSource } from '../secret/ClientSecret.js';
 import { PageTokenCodec } from './PageTokenCodec.js';
-import type { UsersQuery } from './UsersQuery.js';
+import { MAX_TOP, type UsersQuery } from './UsersQuery.js';
 
 export interface UsersPageResult {
     readonly value: readonly GraphUser[];
@@ -62,9 +62,9 @@ export class UsersService {
         return { value: page.users, nextPageToken };
     }
 
-    /** Every page for `select`, at the largest page size: the export and `?all=true` use this. */
-    allPages(select: readonly string[], call: CallOptions = {}): AsyncGenerator<UsersPage> {
-        return this.#options.graph.listUserPages({ top: 999, select }, call);
+    /** Every page for `select`, by default at the largest page size: the export, `?all=true` and the CLI use this. */
+    allPages(select: readonly string[], call: CallOptions = {}, top: number = MAX_TOP): AsyncGenerator<UsersPage> {
+        return this.#options.graph.listUserPages({ top, select }, call);
     }
 
     async #pageTokens(): Promise<PageTokenCodec> {

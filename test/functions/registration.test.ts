@@ -7,13 +7,23 @@ const http = mock.method(app, 'http', () => undefined);
 const timer = mock.method(app, 'timer', () => undefined);
 await import('../../src/functions/users.js');
 await import('../../src/functions/usersExport.js');
+await import('../../src/functions/usersExportLatest.js');
 
 describe('function registration', () => {
     it('registers GET /api/users with function-level auth', () => {
-        assert.equal(http.mock.callCount(), 1);
+        assert.equal(http.mock.callCount(), 2);
         const [name, options] = http.mock.calls[0]?.arguments as unknown as [string, HttpFunctionOptions];
         assert.equal(name, 'users');
         assert.equal(options.route, 'users');
+        assert.deepEqual(options.methods, ['GET']);
+        assert.equal(options.authLevel, 'function');
+        assert.equal(typeof options.handler, 'function');
+    });
+
+    it('registers GET /api/users/export/latest with function-level auth', () => {
+        const [name, options] = http.mock.calls[1]?.arguments as unknown as [string, HttpFunctionOptions];
+        assert.equal(name, 'usersExportLatest');
+        assert.equal(options.route, 'users/export/latest');
         assert.deepEqual(options.methods, ['GET']);
         assert.equal(options.authLevel, 'function');
         assert.equal(typeof options.handler, 'function');

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
 
 async function runCli(
@@ -40,10 +45,42 @@ describe('graph-users CLI', () => {
         assert.deepEqual(Object.keys(lines[0] ?? {}).sort(), ['displayName', 'id']);
     });
 
-    it('export --sandbox runs the timer job once', async () => {
+    it('export --sandbox writes one snapshot to Azurite and prints the manifest', async () => {
         const result = await runCli(['export', '--sandbox', '--users', '1200']);
         assert.equal(result.code, 0, result.stderr);
-        assert.match(result.stderr, /Read 1200 users in 2 pages/);
+        const manifest = JSON.parse(result.stdout) as { userCount: number; blobName: string };
+        assert.equal(manifest.userCount, 1200);
+        assert.match(result.stderr, /Exporting to Azurite at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1/);
+        assert.ok(result.stderr.includes(`Snapshot: http://127.0.0.1:`) && result.stderr.includes(manifest.blobName), result.stderr);
+        assert.doesNotMatch(result.stderr, /AccountKey=[^[]/);
+    });
+
+    it('export --to DIR writes the container layout to a folder', async () => {
+        const dir = await mkdtemp(join(tmpdir(), 'graph-users-export-'));
+        try {
+            const result = await runCli(['export', '--to', dir, '--sandbox', '--users', '1200'], {
+                ...process.env,
+                USERS_EXPORT_GZIP: 'true',
+            });
+            assert.equal(result.code, 0, result.stderr);
+            const manifest = JSON.parse(await readFile(join(dir, 'latest.json'), 'utf8')) as {
+                userCount: number;
+                blobName: string;
+                sha256: string;
+            };
+            assert.deepEqual(JSON.parse(result.stdout), manifest);
+            assert.match(manifest.blobName, /^snapshots\/\d{4}\/\d{2}\/\d{2}\/[^/]+\.ndjson\.gz$/);
+            const stored = await readFile(join(dir, manifest.blobName));
+            assert.equal(createHash('sha256').update(stored).digest('hex'), manifest.sha256);
+            assert.equal(gunzipSync(stored).toString('utf8').trim().split('\n').length, 1200);
+            const files = await readdir(dir, { recursive: true });
+            assert.ok(
+                files.every((f) => !f.endsWith('.partial') && !f.endsWith('.tmp') && !f.endsWith('.lock')),
+                files.join(', '),
+            );
+        } finally {
+            await rm(dir, { recursive: true, force: true });
+        }
     });
 
     it('a missing setting names every bad setting and exits 2', async () => {

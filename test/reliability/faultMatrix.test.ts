@@ -21,7 +21,7 @@ type Expected = { readonly outcome: 'complete' } | { readonly outcome: 'fail'; r
 interface Row {
     readonly name: string;
     readonly expected: Expected;
-    readonly arrange: (t: TestSandbox) => void | Promise<unknown>;
+    readonly arrange: (t: TestSandbox) => unknown;
     readonly sandbox?: SandboxOptions;
     readonly runtime?: RuntimeOptions;
     /** Extra checks on the sandbox after the run (e.g. request counts). */
@@ -51,26 +51,62 @@ const complete: Expected = { outcome: 'complete' };
 const retryAfterDate = (): string => new Date(Date.now() + 1000).toUTCString();
 
 const rows: readonly Row[] = [
-    { name: 'Graph 429 storm, Retry-After in seconds', expected: complete, arrange: (t) => t.sandbox.faults.graph.throttle(3, '1') },
+    {
+        name: 'Graph 429 storm, Retry-After in seconds',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.graph.throttle(3, '1');
+        },
+    },
     {
         name: 'Graph 429 storm, Retry-After as HTTP-date',
         expected: complete,
-        arrange: (t) => t.sandbox.faults.graph.throttle(2, retryAfterDate()),
+        arrange: (t) => {
+            t.sandbox.faults.graph.throttle(2, retryAfterDate());
+        },
     },
-    { name: 'Graph 429 storm, no Retry-After (jittered backoff)', expected: complete, arrange: (t) => t.sandbox.faults.graph.throttle(4) },
+    {
+        name: 'Graph 429 storm, no Retry-After (jittered backoff)',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.graph.throttle(4);
+        },
+    },
     {
         name: 'Graph 429 storm longer than the retry budget',
         expected: { outcome: 'fail', code: 'GraphThrottled', status: 503 },
-        arrange: (t) => t.sandbox.faults.graph.throttle(50),
+        arrange: (t) => {
+            t.sandbox.faults.graph.throttle(50);
+        },
     },
-    { name: 'Graph 503 twice', expected: complete, arrange: (t) => t.sandbox.faults.graph.fail(2, 503) },
-    { name: 'Graph 504 twice', expected: complete, arrange: (t) => t.sandbox.faults.graph.fail(2, 504) },
+    {
+        name: 'Graph 503 twice',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.graph.fail(2, 503);
+        },
+    },
+    {
+        name: 'Graph 504 twice',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.graph.fail(2, 504);
+        },
+    },
     {
         name: 'Graph 503 persisting past the retry budget',
         expected: { outcome: 'fail', code: 'GraphUnavailable', status: 502 },
-        arrange: (t) => t.sandbox.faults.graph.fail(50, 503),
+        arrange: (t) => {
+            t.sandbox.faults.graph.fail(50, 503);
+        },
     },
-    { name: 'Graph connection reset mid-body', expected: complete, arrange: (t) => t.sandbox.faults.graph.resetConnection(2) },
+    {
+        name: 'Graph connection reset mid-body',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.graph.resetConnection(2);
+        },
+    },
     {
         name: 'Graph slower than the request timeout',
         expected: { outcome: 'fail', code: 'GraphUnavailable', status: 502 },
@@ -79,23 +115,43 @@ const rows: readonly Row[] = [
         },
         runtime: { retry: { ...fastRetry, requestTimeoutMs: 100, maxAttempts: 3 } },
     },
-    { name: 'Graph malformed JSON page', expected: complete, arrange: (t) => t.sandbox.faults.graph.malformed(1) },
+    {
+        name: 'Graph malformed JSON page',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.graph.malformed(1);
+        },
+    },
     {
         name: 'Graph nextLink to a foreign origin',
         expected: { outcome: 'fail', code: 'GraphForeignNextLink', status: 502 },
-        arrange: (t) => t.sandbox.faults.graph.foreignNextLink(1, 'https://evil.example'),
-        verify: (t) => assert.ok(t.sandbox.requests.every((r) => r.service !== 'graph' || r.path.startsWith('/v1.0/users'))),
+        arrange: (t) => {
+            t.sandbox.faults.graph.foreignNextLink(1, 'https://evil.example');
+        },
+        verify: (t) => {
+            assert.ok(t.sandbox.requests.every((r) => r.service !== 'graph' || r.path.startsWith('/v1.0/users')));
+        },
     },
     {
         name: 'Graph 403: admin consent missing',
         expected: { outcome: 'fail', code: 'GraphConsentMissing', status: 502 },
-        arrange: (t) => t.sandbox.setAppRoles([]),
+        arrange: (t) => {
+            t.sandbox.setAppRoles([]);
+        },
     },
-    { name: 'Key Vault 5xx twice (SDK retries)', expected: complete, arrange: (t) => t.sandbox.faults.keyVault.fail(2, 503) },
+    {
+        name: 'Key Vault 5xx twice (SDK retries)',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.keyVault.fail(2, 503);
+        },
+    },
     {
         name: 'Key Vault 5xx persisting',
         expected: { outcome: 'fail', code: 'KeyVaultUnavailable', status: 503 },
-        arrange: (t) => t.sandbox.faults.keyVault.fail(50, 500),
+        arrange: (t) => {
+            t.sandbox.faults.keyVault.fail(50, 500);
+        },
     },
     {
         name: 'Key Vault slower than the read timeout',
@@ -108,29 +164,45 @@ const rows: readonly Row[] = [
     {
         name: 'Key Vault 403 (no role)',
         expected: { outcome: 'fail', code: 'KeyVaultForbidden', status: 503 },
-        arrange: (t) => t.sandbox.setKeyVaultAccess(false),
+        arrange: (t) => {
+            t.sandbox.setKeyVaultAccess(false);
+        },
     },
     {
         name: 'Key Vault secret missing',
         expected: { outcome: 'fail', code: 'KeyVaultSecretNotFound', status: 503 },
-        arrange: (t) => t.sandbox.deleteSecret(),
+        arrange: (t) => {
+            t.sandbox.deleteSecret();
+        },
     },
     {
         name: 'Key Vault secret disabled',
         expected: { outcome: 'fail', code: 'KeyVaultSecretDisabled', status: 503 },
-        arrange: (t) => t.sandbox.disableSecret(),
+        arrange: (t) => {
+            t.sandbox.disableSecret();
+        },
     },
-    { name: 'Token endpoint 503 once', expected: complete, arrange: (t) => t.sandbox.faults.token.fail(1, 503) },
+    {
+        name: 'Token endpoint 503 once',
+        expected: complete,
+        arrange: (t) => {
+            t.sandbox.faults.token.fail(1, 503);
+        },
+    },
     {
         // Throttling is honoured, not retried at once: the caller gets 503 with Retry-After.
         name: 'Token endpoint 429 (throttled)',
         expected: { outcome: 'fail', code: 'TokenEndpointUnavailable', status: 503 },
-        arrange: (t) => t.sandbox.faults.token.fail(1, 429),
+        arrange: (t) => {
+            t.sandbox.faults.token.fail(1, 429);
+        },
     },
     {
         name: 'Token endpoint 5xx persisting',
         expected: { outcome: 'fail', code: 'TokenEndpointUnavailable', status: 503 },
-        arrange: (t) => t.sandbox.faults.token.fail(50, 500),
+        arrange: (t) => {
+            t.sandbox.faults.token.fail(50, 500);
+        },
     },
     {
         name: 'invalid_client after rotation: recovers after one re-read',
@@ -140,12 +212,16 @@ const rows: readonly Row[] = [
             await t.newRuntime().secrets.getSecret();
             await t.sandbox.rotateSecret({ revokeOld: true });
         },
-        verify: (t) => assert.equal(t.sandbox.counters.tokenSuccesses, 1),
+        verify: (t) => {
+            assert.equal(t.sandbox.counters.tokenSuccesses, 1);
+        },
     },
     {
         name: 'Expired client secret (AADSTS7000222)',
         expected: { outcome: 'fail', code: 'TokenClientSecretExpired', status: 503 },
-        arrange: (t) => t.sandbox.expireSecret(),
+        arrange: (t) => {
+            t.sandbox.expireSecret();
+        },
     },
 ];
 

@@ -16,8 +16,12 @@ export interface TestSandbox {
     readonly logs: LogCapture;
     /** A fresh runtime: a cold process as far as caches go. */
     newRuntime(options?: RuntimeOptions): Runtime;
-    /** Invokes the real HTTP handler with real HttpRequest/InvocationContext objects. */
-    invoke(query: string, runtime: Runtime): Promise<HttpResponseInit & { json: Record<string, unknown> }>;
+    /** Invokes the real HTTP handler with real HttpRequest/InvocationContext objects (Accept: application/json unless given). */
+    invoke(
+        query: string,
+        runtime: Runtime,
+        headers?: Readonly<Record<string, string>>,
+    ): Promise<HttpResponseInit & { json: Record<string, unknown> }>;
     close(): Promise<void>;
 }
 
@@ -32,12 +36,12 @@ export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCa
         logs,
         newRuntime: (runtimeOptions = {}) =>
             createRuntime(sandbox.settings, { retry: fastRetry, logger: logs.logger('runtime'), ...runtimeOptions }),
-        async invoke(query, runtime) {
+        async invoke(query, runtime, headers = { accept: 'application/json' }) {
             invocation += 1;
             const request = new HttpRequest({
                 method: 'GET',
                 url: `https://localhost:7071/api/users${query === '' ? '' : `?${query}`}`,
-                headers: { accept: 'application/json' },
+                headers,
             });
             const context = new InvocationContext({
                 invocationId: `test-${invocation}`,

@@ -1,3 +1,4 @@
+import type { SnapshotManifest } from '../../export/SnapshotManifest.js';
 import type { GraphRequestStats } from '../../graph/GraphUser.js';
 import type { Logger } from '../../logging/Logger.js';
 
@@ -11,6 +12,11 @@ export interface InvocationSummary {
     readonly stats: GraphRequestStats;
     readonly durationMs: number;
     readonly errorCode?: string;
+    /** Timer runs: what the export wrote. */
+    readonly snapshot?: Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256'> & {
+        /** Snapshots removed by retention; absent when retention failed (see the warning line). */
+        readonly deletedSnapshots?: number;
+    };
 }
 
 /** One structured line per invocation, the line operators query in Application Insights. */

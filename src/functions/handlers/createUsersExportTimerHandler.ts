@@ -1,44 +1,46 @@
 import type { InvocationContext, Timer } from '@azure/functions';
 import { ensureErrorType } from '../../errors/ensureErrorType.js';
-import { exportUsers } from '../../export/exportUsers.js';
-import { LoggingSink } from '../../export/LoggingSink.js';
-import type { UsersSink } from '../../export/UsersSink.js';
+import { runSnapshotExport } from '../../export/runSnapshotExport.js';
 import { createGraphRequestStats } from '../../graph/GraphUser.js';
-import type { Logger } from '../../logging/Logger.js';
+import type { ExportRuntime } from '../../runtime/createExportRuntime.js';
 import type { Runtime } from '../../runtime/createRuntime.js';
-import { defaultUserSelect } from '../../users/userProperties.js';
 import { createContextLogger } from './createContextLogger.js';
 import { logInvocationSummary } from './InvocationSummary.js';
 
 export type TimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
-export type SinkFactory = (logger: Logger) => UsersSink;
 
-/** The scheduled job: reads every page of users through the shared pipeline into a sink. */
-export function createUsersExportTimerHandler(
-    getRuntime: () => Runtime,
-    createSink: SinkFactory = (logger) => new LoggingSink(logger),
-): TimerHandler {
+/**
+ * The scheduled job: one snapshot of every user into blob storage, `latest.json`, then retention.
+ * The host's singleton lock keeps runs from overlapping; the conditional manifest write covers
+ * the rest (e.g. a manual CLI export at the same time).
+ */
+export function createUsersExportTimerHandler(getRuntime: () => Runtime, getExportRuntime: () => ExportRuntime): TimerHandler {
     return async (timer: Timer, context: InvocationContext): Promise<void> => {
         const started = performance.now();
         const logger = createContextLogger(context);
         const stats = createGraphRequestStats();
         if (timer.isPastDue) logger.warn('Timer is past due: this run is catching up on a missed schedule.');
         try {
-            const summary = await exportUsers({
-                users: getRuntime().users,
-                select: defaultUserSelect,
-                sink: createSink(logger),
-                stats,
-                logger,
-            });
+            // Storage settings first: a missing connection fails before any Graph traffic.
+            const { store, settings } = getExportRuntime();
+            const result = await runSnapshotExport({ users: getRuntime().users, store, settings, stats, logger });
+            const { runId, blobName, userCount, bytes, sha256, pageCount } = result.manifest;
             logInvocationSummary(logger, {
                 invocationId: context.invocationId,
                 trigger: 'timer',
                 outcome: 'success',
-                users: summary.userCount,
-                pages: summary.pageCount,
+                users: userCount,
+                pages: pageCount,
                 stats,
                 durationMs: Math.round(performance.now() - started),
+                snapshot: {
+                    runId,
+                    blobName,
+                    userCount,
+                    bytes,
+                    sha256,
+                    ...(result.deletedSnapshots === undefined ? {} : { deletedSnapshots: result.deletedSnapshots }),
+                },
             });
         } catch (thrown) {
             const error = ensureErrorType(thrown);

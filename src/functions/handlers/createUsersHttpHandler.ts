@@ -5,41 +5,57 @@ import type { Runtime } from '../../runtime/createRuntime.js';
 import { parseUsersQuery } from '../../users/UsersQuery.js';
 import { createContextLogger } from './createContextLogger.js';
 import { logInvocationSummary } from './InvocationSummary.js';
+import { streamAllUsers, type StreamOutcome } from './streamAllUsers.js';
 import { toProblemResponse } from './toProblemResponse.js';
 
 export type UsersHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
-/** `GET /api/users`: validates the query, then returns one page of users from the core. */
+/**
+ * `GET /api/users`: validates the query, then returns one page of users from the core, or with
+ * `all=true` streams every user as NDJSON (see streamAllUsers).
+ */
 export function createUsersHttpHandler(getRuntime: () => Runtime): UsersHttpHandler {
     return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
         const started = performance.now();
         const logger = createContextLogger(context);
         const stats = createGraphRequestStats();
-        let users = 0;
-        let response: HttpResponseInit;
-        let errorCode: string | undefined;
+        const summarise = (status: number, outcome: StreamOutcome): void => {
+            logInvocationSummary(logger, {
+                invocationId: context.invocationId,
+                trigger: 'http',
+                outcome: outcome.errorCode === undefined ? 'success' : 'failure',
+                status,
+                users: outcome.users,
+                pages: outcome.pages,
+                stats,
+                durationMs: Math.round(performance.now() - started),
+                ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
+            });
+        };
         try {
             const query = parseUsersQuery(request.query.entries());
+            if (query.all) {
+                // The summary is logged when the stream ends, with what was actually sent.
+                return await streamAllUsers({
+                    users: getRuntime().users,
+                    query,
+                    accept: request.headers.get('accept'),
+                    call: { stats, logger },
+                    invocationId: context.invocationId,
+                    onEnd: (outcome) => {
+                        summarise(200, outcome);
+                    },
+                });
+            }
             const page = await getRuntime().users.getPage(query, { stats, logger });
-            users = page.value.length;
-            response = { status: 200, jsonBody: page, headers: { 'Cache-Control': 'no-store' } };
+            summarise(200, { users: page.value.length, pages: 1 });
+            return { status: 200, jsonBody: page, headers: { 'Cache-Control': 'no-store' } };
         } catch (thrown) {
             const error = ensureErrorType(thrown);
-            errorCode = error.code;
             if (error.status >= 500) logger.error(error.toLogString());
-            response = toProblemResponse(error, context.invocationId);
+            const response = toProblemResponse(error, context.invocationId);
+            summarise(error.status, { users: 0, pages: 0, errorCode: error.code });
+            return response;
         }
-        logInvocationSummary(logger, {
-            invocationId: context.invocationId,
-            trigger: 'http',
-            outcome: errorCode === undefined ? 'success' : 'failure',
-            status: response.status ?? 200,
-            users,
-            pages: errorCode === undefined ? 1 : 0,
-            stats,
-            durationMs: Math.round(performance.now() - started),
-            ...(errorCode === undefined ? {} : { errorCode }),
-        });
-        return response;
     };
 }

@@ -1,5 +1,6 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { AppError } from '../../errors/AppError.js';
+import { publicErrorDetail } from './publicErrorDetail.js';
 
 /**
  * RFC 9457 problem details. Only the sanitized message, hint, code and request ids go out:
@@ -18,7 +19,7 @@ export function toProblemResponse(error: AppError, invocationId: string): HttpRe
             title: titleFor(error.status),
             status: error.status,
             code: error.code,
-            detail: internal ? 'An unexpected error occurred; see the function logs for this invocation id.' : error.message,
+            detail: publicErrorDetail(error),
             ...(error.hint === undefined || internal ? {} : { hint: error.hint }),
             ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
             invocationId,
@@ -28,6 +29,9 @@ export function toProblemResponse(error: AppError, invocationId: string): HttpRe
 
 function titleFor(status: number): string {
     if (status === 400) return 'Bad request';
+    if (status === 404) return 'Not found';
+    if (status === 406) return 'Not acceptable';
+    if (status === 409) return 'Conflict';
     if (status === 502) return 'Microsoft Graph error';
     if (status === 503) return 'Dependency unavailable';
     return 'Server error';
