@@ -5,6 +5,7 @@ export type AppErrorCode =
     | 'ConfigurationInvalid'
     | 'BadRequest'
     | 'NotAcceptable'
+    | 'MethodNotAllowed'
     | 'KeyVaultForbidden'
     | 'KeyVaultUnauthorized'
     | 'KeyVaultSecretNotFound'

@@ -28,6 +28,13 @@ export class NotAcceptableError extends AppError {
     }
 }
 
+/** Only GET is served; the host enforces it too, this is defence in depth. Always a 405. */
+export class MethodNotAllowedError extends AppError {
+    constructor(method: string) {
+        super('MethodNotAllowed', `Method ${method.slice(0, 16)} is not allowed; use GET.`, { status: 405 });
+    }
+}
+
 /** Writing or reading the users export (snapshot blobs, `latest.json`) failed. */
 export class ExportError extends AppError {
     constructor(code: 'ExportFailed' | 'NoSnapshot', message: string, options: AppErrorOptions = {}) {

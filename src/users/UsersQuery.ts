@@ -16,6 +16,13 @@ const MAX_PAGE_TOKEN_LENGTH = 8192;
 /** `code` is the Functions key when passed in the query; the host checks it, we ignore it. */
 const ALLOWED = new Set(['top', 'select', 'pageToken', 'all', 'code']);
 
+/** For endpoints without parameters: anything but the Functions key is a 400. */
+export function assertNoQueryParameters(entries: Iterable<readonly [string, string]>): void {
+    for (const [name] of entries) {
+        if (name !== 'code') throw new BadRequestError(`Unknown query parameter "${clip(name)}". This endpoint takes none.`, name);
+    }
+}
+
 /**
  * Validates the query of `GET /api/users`. Everything unexpected is a 400 naming the problem:
  * unknown or repeated parameters, `top` outside 1..999, properties off the allowlist.

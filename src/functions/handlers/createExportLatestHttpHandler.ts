@@ -3,6 +3,8 @@ import { ensureErrorType } from '../../errors/ensureErrorType.js';
 import { ExportError } from '../../errors/errorClasses.js';
 import type { SnapshotStore } from '../../export/SnapshotStore.js';
 import { createGraphRequestStats } from '../../graph/GraphUser.js';
+import { assertNoQueryParameters } from '../../users/UsersQuery.js';
+import { assertGetRequest } from './assertGetRequest.js';
 import { createContextLogger } from './createContextLogger.js';
 import { logInvocationSummary } from './InvocationSummary.js';
 import { toProblemResponse } from './toProblemResponse.js';
@@ -11,12 +13,14 @@ export type ExportLatestHttpHandler = (request: HttpRequest, context: Invocation
 
 /** `GET /api/users/export/latest`: the manifest of the newest complete snapshot. */
 export function createExportLatestHttpHandler(getStore: () => SnapshotStore): ExportLatestHttpHandler {
-    return async (_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
         const started = performance.now();
         const logger = createContextLogger(context);
         let response: HttpResponseInit;
         let errorCode: string | undefined;
         try {
+            assertGetRequest(request);
+            assertNoQueryParameters(request.query.entries());
             const stored = await getStore().readManifest();
             if (stored === undefined) {
                 throw new ExportError('NoSnapshot', 'No users export snapshot exists yet: latest.json has not been written.', {

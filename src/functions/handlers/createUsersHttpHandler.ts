@@ -3,6 +3,7 @@ import { ensureErrorType } from '../../errors/ensureErrorType.js';
 import { createGraphRequestStats } from '../../graph/GraphUser.js';
 import type { Runtime } from '../../runtime/createRuntime.js';
 import { parseUsersQuery } from '../../users/UsersQuery.js';
+import { assertGetRequest } from './assertGetRequest.js';
 import { createContextLogger } from './createContextLogger.js';
 import { logInvocationSummary } from './InvocationSummary.js';
 import { streamAllUsers, type StreamOutcome } from './streamAllUsers.js';
@@ -33,6 +34,7 @@ export function createUsersHttpHandler(getRuntime: () => Runtime): UsersHttpHand
             });
         };
         try {
+            assertGetRequest(request);
             const query = parseUsersQuery(request.query.entries());
             if (query.all) {
                 // The summary is logged when the stream ends, with what was actually sent.

@@ -15,7 +15,8 @@ export function toProblemResponse(error: AppError, invocationId: string): HttpRe
         status: error.status,
         headers,
         jsonBody: {
-            type: `https://github.com/graph-users-functions/graph-users-functions/blob/main/README.md#troubleshooting`,
+            // A stable identifier per error code (RFC 9457 allows non-dereferenceable URIs); docs/troubleshooting.md explains each.
+            type: `urn:graph-users:error:${error.code}`,
             title: titleFor(error.status),
             status: error.status,
             code: error.code,
@@ -30,6 +31,7 @@ export function toProblemResponse(error: AppError, invocationId: string): HttpRe
 function titleFor(status: number): string {
     if (status === 400) return 'Bad request';
     if (status === 404) return 'Not found';
+    if (status === 405) return 'Method not allowed';
     if (status === 406) return 'Not acceptable';
     if (status === 409) return 'Conflict';
     if (status === 502) return 'Microsoft Graph error';
