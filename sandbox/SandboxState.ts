@@ -26,6 +26,8 @@ export interface SandboxState {
     readonly userCount: number;
     readonly seed: number;
     readonly graphTokenLifetimeSeconds: number;
+    /** The `exp` of Graph tokens, in seconds after issue (see SandboxOptions.graphTokenEarlyExpirySeconds). */
+    readonly graphTokenJwtLifetimeSeconds: number;
     readonly origins: SandboxOrigins;
     appRoles: readonly string[];
     keyVaultAccess: boolean;

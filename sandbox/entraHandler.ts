@@ -141,7 +141,7 @@ async function token(state: SandboxState, exchange: ServiceExchange, tenant: str
         audience: state.origins.graph,
         appId: state.clientId,
         objectId: state.servicePrincipalId,
-        lifetimeSeconds: state.graphTokenLifetimeSeconds,
+        lifetimeSeconds: state.graphTokenJwtLifetimeSeconds,
         roles: state.appRoles.length > 0 ? state.appRoles : undefined,
         extraClaims: { app_displayname: 'graph-users-sandbox' },
     });

@@ -9,3 +9,5 @@ export { DEFAULT_USER_PROPERTIES, USER_PROPERTIES } from './SandboxUser.js';
 export type { SandboxUser, SandboxUserRecord, UserProperty } from './SandboxUser.js';
 export { startAzurite } from './startAzurite.js';
 export type { Azurite, AzuriteOptions } from './startAzurite.js';
+export { startStorageFaultProxy } from './startStorageFaultProxy.js';
+export type { StorageFaultProxy } from './startStorageFaultProxy.js';

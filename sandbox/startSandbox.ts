@@ -27,6 +27,12 @@ export interface SandboxOptions {
     secretName?: string;
     /** Lifetime of Graph tokens from the Entra stand-in; default 3600. */
     graphTokenLifetimeSeconds?: number;
+    /**
+     * When set, Graph tokens really expire this many seconds after issue while `expires_in` still
+     * says graphTokenLifetimeSeconds: a token MSAL keeps serving from its cache is refused by Graph
+     * (401) mid-run, as after a revocation or clock skew.
+     */
+    graphTokenEarlyExpirySeconds?: number;
     /** Default: loadSandboxCa(SANDBOX_CA_DIR) when set, else a new CA in a temp dir removed at process exit. */
     ca?: SandboxCa;
 }
@@ -79,10 +85,14 @@ const MANAGED_IDENTITY_OBJECT_ID = '0a1b2c3d-4e5f-4a6b-8c7d-8e9f0a1b2c3d';
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
     const userCount = options.userCount ?? 250;
     const graphTokenLifetimeSeconds = options.graphTokenLifetimeSeconds ?? 3600;
+    const graphTokenJwtLifetimeSeconds = options.graphTokenEarlyExpirySeconds ?? graphTokenLifetimeSeconds;
     if (!Number.isSafeInteger(userCount) || userCount < 0 || userCount >= 2 ** 32)
         throw new RangeError(`userCount out of range: ${userCount}`);
     if (!Number.isSafeInteger(graphTokenLifetimeSeconds) || graphTokenLifetimeSeconds < 1) {
         throw new RangeError(`graphTokenLifetimeSeconds must be a positive integer: ${graphTokenLifetimeSeconds}`);
+    }
+    if (!Number.isSafeInteger(graphTokenJwtLifetimeSeconds) || graphTokenJwtLifetimeSeconds < 1) {
+        throw new RangeError(`graphTokenEarlyExpirySeconds must be a positive integer: ${graphTokenJwtLifetimeSeconds}`);
     }
     const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
     const secretName = options.secretName ?? 'graph-client-secret';
@@ -102,6 +112,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         userCount,
         seed: options.seed ?? 42,
         graphTokenLifetimeSeconds,
+        graphTokenJwtLifetimeSeconds,
         origins,
         appRoles: ['User.Read.All'],
         keyVaultAccess: true,

@@ -1,50 +1,43 @@
 /**
- * The fault matrix: each row injects one fault into the sandbox and runs a full export through
- * the real SDKs. Expected outcome per row: the export completes exactly once with every user, or
- * it fails cleanly with the documented code and HTTP status and commits nothing.
+ * The fault matrix: each row injects one fault (sandbox Graph, Key Vault, Entra ID, or storage
+ * through a wire-level proxy in front of Azurite) and runs a full snapshot export through the
+ * real SDKs. Expected outcome per row: the export completes exactly once with every user and a
+ * manifest that matches its blob, or it fails cleanly with the documented code and HTTP status,
+ * leaving the previous snapshot and latest.json exactly as they were.
  */
 import assert from 'node:assert/strict';
-import { after, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { BlobServiceClient } from '@azure/storage-blob';
 import { AppError } from '../../src/errors/AppError.js';
-import { exportUsers } from '../../src/export/exportUsers.js';
-import type { ExportSummary, UsersSink } from '../../src/export/UsersSink.js';
-import type { GraphUser } from '../../src/graph/GraphUser.js';
+import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
+import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import type { RuntimeOptions } from '../../src/runtime/createRuntime.js';
-import type { SandboxOptions } from '../../sandbox/index.js';
+import { startAzurite, startStorageFaultProxy, type Azurite, type SandboxOptions, type StorageFaultProxy } from '../../sandbox/index.js';
 import { hygiene } from '../support/hygieneGuard.js';
+import { sha256, snapshotIds } from '../support/startExportTestKit.js';
 import { fastRetry, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 const USERS = 2500;
+/** Storage rows export enough users for several 4 MiB blocks, so a failure lands mid-upload. */
+const STORAGE_USERS = 40_000;
 
 type Expected = { readonly outcome: 'complete' } | { readonly outcome: 'fail'; readonly code: string; readonly status: number };
+
+interface Arranged {
+    readonly t: TestSandbox;
+    readonly proxy: StorageFaultProxy;
+}
 
 interface Row {
     readonly name: string;
     readonly expected: Expected;
-    readonly arrange: (t: TestSandbox) => unknown;
+    readonly arrange: (a: Arranged) => unknown;
     readonly sandbox?: SandboxOptions;
     readonly runtime?: RuntimeOptions;
+    /** Read the secret into the exporting runtime's cache before `arrange`. */
+    readonly warmSecretCache?: boolean;
     /** Extra checks on the sandbox after the run (e.g. request counts). */
     readonly verify?: (t: TestSandbox) => void;
-}
-
-/** Records what an export delivered, so "exactly once" and "nothing committed" can be checked. */
-class CheckingSink implements UsersSink {
-    readonly ids: string[] = [];
-    committed = false;
-    aborted = false;
-    writePage(users: readonly GraphUser[]): Promise<void> {
-        for (const user of users) this.ids.push(user.id);
-        return Promise.resolve();
-    }
-    commit(_summary: ExportSummary): Promise<void> {
-        this.committed = true;
-        return Promise.resolve();
-    }
-    abort(): Promise<void> {
-        this.aborted = true;
-        return Promise.resolve();
-    }
 }
 
 const complete: Expected = { outcome: 'complete' };
@@ -54,63 +47,63 @@ const rows: readonly Row[] = [
     {
         name: 'Graph 429 storm, Retry-After in seconds',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.throttle(3, '1');
         },
     },
     {
         name: 'Graph 429 storm, Retry-After as HTTP-date',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.throttle(2, retryAfterDate());
         },
     },
     {
         name: 'Graph 429 storm, no Retry-After (jittered backoff)',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.throttle(4);
         },
     },
     {
         name: 'Graph 429 storm longer than the retry budget',
         expected: { outcome: 'fail', code: 'GraphThrottled', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.throttle(50);
         },
     },
     {
         name: 'Graph 503 twice',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.fail(2, 503);
         },
     },
     {
         name: 'Graph 504 twice',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.fail(2, 504);
         },
     },
     {
         name: 'Graph 503 persisting past the retry budget',
         expected: { outcome: 'fail', code: 'GraphUnavailable', status: 502 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.fail(50, 503);
         },
     },
     {
         name: 'Graph connection reset mid-body',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.resetConnection(2);
         },
     },
     {
         name: 'Graph slower than the request timeout',
         expected: { outcome: 'fail', code: 'GraphUnavailable', status: 502 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.latencyMs = 400;
         },
         runtime: { retry: { ...fastRetry, requestTimeoutMs: 100, maxAttempts: 3 } },
@@ -118,14 +111,14 @@ const rows: readonly Row[] = [
     {
         name: 'Graph malformed JSON page',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.malformed(1);
         },
     },
     {
         name: 'Graph nextLink to a foreign origin',
         expected: { outcome: 'fail', code: 'GraphForeignNextLink', status: 502 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.graph.foreignNextLink(1, 'https://evil.example');
         },
         verify: (t) => {
@@ -135,28 +128,28 @@ const rows: readonly Row[] = [
     {
         name: 'Graph 403: admin consent missing',
         expected: { outcome: 'fail', code: 'GraphConsentMissing', status: 502 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.setAppRoles([]);
         },
     },
     {
         name: 'Key Vault 5xx twice (SDK retries)',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.keyVault.fail(2, 503);
         },
     },
     {
         name: 'Key Vault 5xx persisting',
         expected: { outcome: 'fail', code: 'KeyVaultUnavailable', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.keyVault.fail(50, 500);
         },
     },
     {
         name: 'Key Vault slower than the read timeout',
         expected: { outcome: 'fail', code: 'KeyVaultUnavailable', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.keyVault.latencyMs = 500;
         },
         runtime: { keyVaultTimeoutMs: 150 },
@@ -164,28 +157,28 @@ const rows: readonly Row[] = [
     {
         name: 'Key Vault 403 (no role)',
         expected: { outcome: 'fail', code: 'KeyVaultForbidden', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.setKeyVaultAccess(false);
         },
     },
     {
         name: 'Key Vault secret missing',
         expected: { outcome: 'fail', code: 'KeyVaultSecretNotFound', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.deleteSecret();
         },
     },
     {
         name: 'Key Vault secret disabled',
         expected: { outcome: 'fail', code: 'KeyVaultSecretDisabled', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.disableSecret();
         },
     },
     {
         name: 'Token endpoint 503 once',
         expected: complete,
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.token.fail(1, 503);
         },
     },
@@ -193,34 +186,67 @@ const rows: readonly Row[] = [
         // Throttling is honoured, not retried at once: the caller gets 503 with Retry-After.
         name: 'Token endpoint 429 (throttled)',
         expected: { outcome: 'fail', code: 'TokenEndpointUnavailable', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.token.fail(1, 429);
         },
     },
     {
         name: 'Token endpoint 5xx persisting',
         expected: { outcome: 'fail', code: 'TokenEndpointUnavailable', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.faults.token.fail(50, 500);
         },
     },
     {
         name: 'invalid_client after rotation: recovers after one re-read',
         expected: complete,
-        arrange: async (t) => {
-            // Warm the secret cache with the old value, then rotate and revoke it.
-            await t.newRuntime().secrets.getSecret();
-            await t.sandbox.rotateSecret({ revokeOld: true });
-        },
+        // The exporting runtime has the old secret cached when the rotation happens.
+        warmSecretCache: true,
+        arrange: ({ t }) => t.sandbox.rotateSecret({ revokeOld: true }),
         verify: (t) => {
             assert.equal(t.sandbox.counters.tokenSuccesses, 1);
         },
     },
     {
+        name: 'Graph 401 mid-export: token expired while MSAL still caches it',
+        expected: complete,
+        // JWTs expire after 2 s although expires_in says an hour; 7 pages of 400 ms outlast them.
+        sandbox: { userCount: 6000, graphTokenEarlyExpirySeconds: 2 },
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.latencyMs = 400;
+        },
+        verify: (t) => {
+            assert.ok(t.sandbox.counters.tokenRequests >= 2, `fresh tokens fetched: ${t.sandbox.counters.tokenRequests}`);
+        },
+    },
+    {
         name: 'Expired client secret (AADSTS7000222)',
         expected: { outcome: 'fail', code: 'TokenClientSecretExpired', status: 503 },
-        arrange: (t) => {
+        arrange: ({ t }) => {
             t.sandbox.expireSecret();
+        },
+    },
+    {
+        name: 'Storage 500 on a block upload, once (SDK retries)',
+        expected: complete,
+        sandbox: { userCount: STORAGE_USERS },
+        arrange: ({ proxy }) => {
+            proxy.failBlockUploads(1, 1, 500);
+        },
+    },
+    {
+        name: 'Storage upload refused mid-snapshot (403 on block 2)',
+        expected: { outcome: 'fail', code: 'ExportFailed', status: 503 },
+        sandbox: { userCount: STORAGE_USERS },
+        arrange: ({ proxy }) => {
+            proxy.failBlockUploads(1, 50, 403);
+        },
+    },
+    {
+        name: 'Manifest write conflict (412 on latest.json)',
+        expected: { outcome: 'fail', code: 'ExportConflict', status: 409 },
+        arrange: ({ proxy }) => {
+            proxy.conflictManifestWrites(1);
         },
     },
 ];
@@ -237,36 +263,75 @@ after(() => {
     );
 });
 
+let azurite: Azurite;
+let containers = 0;
+before(async () => {
+    azurite = await startAzurite();
+});
+after(() => azurite.close());
+
 describe('fault matrix', () => {
     for (const row of rows) {
         it(row.name, async () => {
-            const t = await startTestSandbox({ userCount: USERS, ...row.sandbox });
+            const userCount = row.sandbox?.userCount ?? USERS;
+            const t = await startTestSandbox({ userCount, ...row.sandbox });
+            const proxy = await startStorageFaultProxy(azurite);
             try {
-                // Rotation rows warm the vault cache in arrange, so that runtime must be the one exporting.
+                containers += 1;
+                const env = {
+                    ...t.sandbox.settings,
+                    USERS_EXPORT_STORAGE: proxy.connectionString,
+                    USERS_EXPORT_CONTAINER: `matrix-${containers}`,
+                };
+                const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+                    `matrix-${containers}`,
+                );
+                const exportOnce = (runtime: ReturnType<TestSandbox['newRuntime']>) =>
+                    runSnapshotExport({ users: runtime.users, ...createExportRuntime(env), logger: t.logs.logger('export') });
+                const listSnapshots = async (): Promise<string[]> => {
+                    const names: string[] = [];
+                    for await (const blob of container.listBlobsFlat({ prefix: 'snapshots/' })) names.push(blob.name);
+                    return names.sort();
+                };
+                const readLatest = async (): Promise<string> =>
+                    (await container.getBlobClient('latest.json').downloadToBuffer()).toString('utf8');
+
+                // A previous good snapshot, which a failing row must leave untouched.
+                await exportOnce(t.newRuntime());
+                const latestBefore = await readLatest();
+                const snapshotsBefore = await listSnapshots();
+
                 const runtime = t.newRuntime(row.runtime);
-                const shared = row.name.startsWith('invalid_client') ? runtime : undefined;
-                if (shared !== undefined) await shared.secrets.getSecret();
-                await row.arrange(t);
+                if (row.warmSecretCache === true) await runtime.secrets.getSecret();
+                await row.arrange({ t, proxy });
                 t.sandbox.counters.reset();
-                const sink = new CheckingSink();
                 let outcome: string;
                 try {
-                    await exportUsers({ users: runtime.users, select: ['id'], sink, logger: t.logs.logger('export') });
-                    const unique = new Set(sink.ids);
+                    const { manifest } = await exportOnce(runtime);
+                    const stored = await container.getBlobClient(manifest.blobName).downloadToBuffer();
+                    const ids = snapshotIds(stored, manifest.gzip);
+                    const unique = new Set(ids);
                     const everyUserOnce =
-                        sink.ids.length === USERS && unique.size === USERS && unique.has(t.sandbox.userAt(USERS - 1).id) && sink.committed;
-                    outcome = everyUserOnce ? 'complete, every user once' : `incomplete: ${sink.ids.length} ids, ${unique.size} unique`;
+                        ids.length === userCount &&
+                        unique.size === userCount &&
+                        unique.has(t.sandbox.userAt(userCount - 1).id) &&
+                        manifest.userCount === userCount &&
+                        manifest.sha256 === sha256(stored) &&
+                        JSON.parse(await readLatest()).blobName === manifest.blobName;
+                    outcome = everyUserOnce ? 'complete, every user once' : `incomplete: ${ids.length} ids, ${unique.size} unique`;
                 } catch (error) {
                     hygiene.recordError(error);
                     assert.ok(error instanceof AppError, String(error));
-                    assert.ok(sink.aborted && !sink.committed, 'a failed export aborts and commits nothing');
                     assert.ok(error.hint !== undefined || error.code.startsWith('Graph'), `${error.code} has a hint`);
+                    assert.equal(await readLatest(), latestBefore, 'latest.json is unchanged');
+                    assert.deepEqual(await listSnapshots(), snapshotsBefore, 'no new snapshot is visible');
                     outcome = `fail ${error.status} ${error.code}`;
                 }
                 observed.push({ row: row.name, expected: describeExpected(row.expected), observed: outcome });
                 assert.equal(outcome, describeExpected(row.expected));
                 row.verify?.(t);
             } finally {
+                await proxy.close();
                 await t.close();
             }
         });
