@@ -317,7 +317,7 @@ describe('fault matrix', () => {
                         unique.has(t.sandbox.userAt(userCount - 1).id) &&
                         manifest.userCount === userCount &&
                         manifest.sha256 === sha256(stored) &&
-                        JSON.parse(await readLatest()).blobName === manifest.blobName;
+                        (JSON.parse(await readLatest()) as { blobName: string }).blobName === manifest.blobName;
                     outcome = everyUserOnce ? 'complete, every user once' : `incomplete: ${ids.length} ids, ${unique.size} unique`;
                 } catch (error) {
                     hygiene.recordError(error);
