@@ -1,38 +1,59 @@
 /**
- * `npm run sandbox`: starts the stand-ins and prints a ready local.settings.json. Stays up until
- * SIGINT/SIGTERM. The client secret is never printed: the app reads it from the vault stand-in.
+ * `npm run sandbox`: starts the stand-ins and Azurite (blob, queue, table, in memory), then writes a
+ * ready local.settings.json so that `func start` runs the app against them with no Azure account.
+ * Stays up until SIGINT/SIGTERM. The client secret is never written: the app reads it from the vault.
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { startAzurite } from './startAzurite.js';
 import { startSandbox } from './startSandbox.js';
+
+/** Marks a local.settings.json this command wrote, so it never overwrites one a person wrote. */
+const MARKER = 'GRAPH_USERS_SANDBOX';
 
 const { values } = parseArgs({
     options: {
         users: { type: 'string', default: '250' },
         seed: { type: 'string', default: '42' },
+        out: { type: 'string', default: 'local.settings.json' },
     },
 });
 const userCount = Number(values.users);
 const seed = Number(values.seed);
 if (!Number.isSafeInteger(userCount) || userCount < 0 || !Number.isSafeInteger(seed)) {
-    console.error('usage: npm run sandbox -- [--users N] [--seed N]');
+    console.error('usage: npm run sandbox -- [--users N] [--seed N] [--out FILE]');
     process.exit(2);
 }
 
 const sandbox = await startSandbox({ userCount, seed });
+const azurite = await startAzurite({ services: 'all' });
 const localSettings = {
     IsEncrypted: false,
     Values: {
         FUNCTIONS_WORKER_RUNTIME: 'node',
-        AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+        // The host's own storage (timer leases) and the export both use this Azurite.
+        AzureWebJobsStorage: azurite.connectionString,
+        USERS_EXPORT_STORAGE: azurite.connectionString,
+        USERS_EXPORT_SCHEDULE: '0 */5 * * * *',
         ...sandbox.settings,
+        [MARKER]: 'true',
     },
 };
-console.log(JSON.stringify(localSettings, null, 2));
-console.error(`Sandbox up with ${userCount} users. Put the JSON above in local.settings.json; Ctrl+C stops it.`);
+const text = `${JSON.stringify(localSettings, null, 2)}\n`;
+
+let target = values.out;
+if (existsSync(target) && !readFileSync(target, 'utf8').includes(`"${MARKER}"`)) {
+    target = target.replace(/\.json$/, '.sandbox.json');
+    console.error(`${values.out} exists and was not written by the sandbox: leaving it alone, writing ${target} instead.`);
+}
+await writeFile(target, text, { mode: 0o600 });
+console.log(text);
+console.error(`Sandbox up with ${userCount} users; wrote ${target}. Run \`func start\` in another terminal; Ctrl+C stops the sandbox.`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
         // process.exit runs the exit hook that removes the temporary CA directory.
-        void sandbox.close().finally(() => process.exit(0));
+        void Promise.all([sandbox.close(), azurite.close()]).finally(() => process.exit(0));
     });
 }

@@ -10,36 +10,43 @@ export interface Azurite {
     readonly connectionString: string;
     /** `http://127.0.0.1:PORT/devstoreaccount1` */
     readonly blobEndpoint: string;
+    /** Set when started with `services: 'all'`. */
+    readonly queueEndpoint?: string;
+    readonly tableEndpoint?: string;
     close(): Promise<void>;
 }
 
 export interface AzuriteOptions {
     /** How long to wait for Azurite to listen; default 30 s. */
     readonly startTimeoutMs?: number;
+    /** `blob` (default) for the export; `all` adds queues and tables, as the Functions host's storage needs. */
+    readonly services?: 'blob' | 'all';
 }
 
 const ACCOUNT = 'devstoreaccount1';
 // Azurite's fixed development key, published in its documentation: not a secret.
 const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-const LISTENING = /successfully listens on (http:\/\/127\.0\.0\.1:\d+)/;
+/** `azurite-blob` says "listens on", the all-services `azurite` says "Blob service is ... listening at". */
+const LISTENING = /(?:(Blob|Queue|Table) service is )?successfully listen(?:s on|ing at) (http:\/\/127\.0\.0\.1:\d+)/;
+type Service = 'Blob' | 'Queue' | 'Table';
 
 /**
  * Starts Azurite's blob service from the npm package on an ephemeral loopback port, in memory.
  * The package's main is a VS Code extension, so its `azurite-blob` bin is run directly.
  */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurite> {
+    const all = options.services === 'all';
+    const services: readonly Service[] = all ? ['Blob', 'Queue', 'Table'] : ['Blob'];
+    const ports = services.flatMap((s) => [`--${s.toLowerCase()}Host`, '127.0.0.1', `--${s.toLowerCase()}Port`, '0']);
     const child = spawn(
         process.execPath,
         [
-            await azuriteBlobBin(),
+            await azuriteBin(all ? 'azurite' : 'azurite-blob'),
             '--inMemoryPersistence',
             '--silent',
             '--disableTelemetry',
             '--skipApiVersionCheck',
-            '--blobHost',
-            '127.0.0.1',
-            '--blobPort',
-            '0',
+            ...ports,
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -56,11 +63,17 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         clearTimeout(timer);
     };
     try {
-        const origin = await waitForListening(child, options.startTimeoutMs ?? 30_000, () => stderr);
-        const blobEndpoint = `${origin}/${ACCOUNT}`;
+        const origins = await waitForListening(child, services, options.startTimeoutMs ?? 30_000, () => stderr);
+        const endpoint = (s: Service): string => `${origins.get(s) ?? ''}/${ACCOUNT}`;
+        const blobEndpoint = endpoint('Blob');
+        const more = all
+            ? { queueEndpoint: endpoint('Queue'), tableEndpoint: endpoint('Table') }
+            : ({} as { queueEndpoint?: string; tableEndpoint?: string });
+        const extra = all ? `QueueEndpoint=${endpoint('Queue')};TableEndpoint=${endpoint('Table')};` : '';
         return {
-            connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+            connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};${extra}`,
             blobEndpoint,
+            ...more,
             close,
         };
     } catch (error) {
@@ -69,16 +82,22 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     }
 }
 
-async function azuriteBlobBin(): Promise<string> {
+async function azuriteBin(name: 'azurite' | 'azurite-blob'): Promise<string> {
     const packageJson = createRequire(import.meta.url).resolve('azurite/package.json');
     const { bin } = JSON.parse(await readFile(packageJson, 'utf8')) as { bin: Record<string, string> };
-    const relative = bin['azurite-blob'];
-    if (relative === undefined) throw new Error('The azurite package has no azurite-blob bin.');
+    const relative = bin[name];
+    if (relative === undefined) throw new Error(`The azurite package has no ${name} bin.`);
     return join(dirname(packageJson), relative);
 }
 
-function waitForListening(child: ReturnType<typeof spawn>, timeoutMs: number, stderr: () => string): Promise<string> {
-    return new Promise<string>((resolve, reject) => {
+function waitForListening(
+    child: ReturnType<typeof spawn>,
+    services: readonly Service[],
+    timeoutMs: number,
+    stderr: () => string,
+): Promise<Map<Service, string>> {
+    const origins = new Map<Service, string>();
+    return new Promise<Map<Service, string>>((resolve, reject) => {
         if (child.stdout === null) {
             reject(new Error('Azurite has no stdout pipe.'));
             return;
@@ -94,10 +113,12 @@ function waitForListening(child: ReturnType<typeof spawn>, timeoutMs: number, st
         }, timeoutMs);
         lines.on('line', (line) => {
             const match = LISTENING.exec(line);
-            if (match?.[1] === undefined) return;
+            if (match?.[2] === undefined) return;
+            origins.set((match[1] as Service | undefined) ?? 'Blob', match[2]);
+            if (origins.size < services.length) return;
             clearTimeout(timer);
             child.off('exit', onExit);
-            resolve(match[1]);
+            resolve(origins);
         });
         const onExit = (code: number | null): void => {
             fail(`Azurite exited (code ${String(code)}) before listening.`);

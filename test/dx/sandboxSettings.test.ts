@@ -1,0 +1,86 @@
+/**
+ * `npm run sandbox` writes a local.settings.json that works: loading its Values the way `func start`
+ * does (as the worker's environment) lets the real handlers list users and export a snapshot.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, describe, it } from 'node:test';
+import { createRuntime } from '../../src/runtime/createRuntime.js';
+import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
+import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
+import { settingDefinitions } from '../../src/config/settingDefinitions.js';
+
+describe('npm run sandbox', () => {
+    let dir: string;
+    let child: ReturnType<typeof spawn>;
+    let values: Record<string, string>;
+
+    before(async () => {
+        dir = await mkdtemp(join(tmpdir(), 'sandbox-settings-'));
+        child = spawn(process.execPath, ['dist/sandbox/main.js', '--users', '1200', '--out', join(dir, 'local.settings.json')], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        const lines = createInterface({ input: child.stderr! });
+        for await (const line of lines) if (line.startsWith('Sandbox up')) break;
+        const file = JSON.parse(await readFile(join(dir, 'local.settings.json'), 'utf8')) as { Values: Record<string, string> };
+        values = file.Values;
+    });
+
+    after(async () => {
+        const exited = once(child, 'exit');
+        child.kill('SIGTERM');
+        await exited;
+        await rm(dir, { recursive: true, force: true });
+    });
+
+    it('writes every setting the app and the host need, all strings, no secret', () => {
+        for (const name of [
+            'FUNCTIONS_WORKER_RUNTIME',
+            'AzureWebJobsStorage',
+            'NODE_EXTRA_CA_CERTS',
+            'IDENTITY_ENDPOINT',
+            'IDENTITY_HEADER',
+        ]) {
+            assert.equal(typeof values[name], 'string', name);
+        }
+        for (const d of settingDefinitions.filter((s) => s.required)) assert.ok(values[d.name], d.name);
+        assert.ok(Object.values(values).every((v) => typeof v === 'string'));
+        assert.ok(!Object.keys(values).some((k) => /secret$/i.test(k) && !k.endsWith('_NAME')));
+    });
+
+    it('the handlers list users and export through those settings', async () => {
+        // func start gives the worker these Values as its environment; the CA variable must match ours.
+        assert.equal(values.NODE_EXTRA_CA_CERTS, process.env.NODE_EXTRA_CA_CERTS);
+        Object.assign(process.env, values);
+        const runtime = createRuntime(values);
+        const page = await runtime.users.getPage({
+            top: 5,
+            select: ['id'],
+            explicit: { top: true, select: true },
+            pageToken: undefined,
+            all: false,
+        });
+        assert.equal(page.value.length, 5);
+        const { manifest } = await runSnapshotExport({ users: runtime.users, ...createExportRuntime(values) });
+        assert.equal(manifest.userCount, 1200);
+    });
+
+    it('never overwrites a local.settings.json a person wrote', async () => {
+        const mine = join(dir, 'mine.json');
+        await writeFile(mine, '{"IsEncrypted":false,"Values":{"GRAPH_TENANT_ID":"real"}}');
+        const second = spawn(process.execPath, ['dist/sandbox/main.js', '--users', '1', '--out', mine], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+        });
+        const lines = createInterface({ input: second.stderr! });
+        for await (const line of lines) if (line.startsWith('Sandbox up')) break;
+        second.kill('SIGTERM');
+        await once(second, 'exit');
+        assert.match(await readFile(mine, 'utf8'), /"real"/);
+        assert.match(await readFile(join(dir, 'mine.sandbox.json'), 'utf8'), /GRAPH_USERS_SANDBOX/);
+    });
+});
