@@ -76,7 +76,7 @@ describe('npm run sandbox', () => {
         const second = spawn(process.execPath, ['dist/sandbox/main.js', '--users', '1', '--out', mine], {
             stdio: ['ignore', 'ignore', 'pipe'],
         });
-        const lines = createInterface({ input: second.stderr! });
+        const lines = createInterface({ input: second.stderr });
         for await (const line of lines) if (line.startsWith('Sandbox up')) break;
         second.kill('SIGTERM');
         await once(second, 'exit');
