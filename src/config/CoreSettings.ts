@@ -14,7 +14,8 @@ export interface CoreSettings {
     readonly secretCacheTtlSeconds: number;
 }
 
-const CORE_SETTING_NAMES = [
+/** The settings the Key Vault → MSAL → Graph path reads (the export has its own). */
+export const CORE_SETTING_NAMES = [
     'GRAPH_TENANT_ID',
     'GRAPH_CLIENT_ID',
     'KEY_VAULT_URL',

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import fc from 'fast-check';
 import functions from '@azure/functions';
-import { loadCoreSettings } from '../../src/config/CoreSettings.js';
+import { CORE_SETTING_NAMES, loadCoreSettings } from '../../src/config/CoreSettings.js';
 import { settingDefinitions, type SettingDefinition } from '../../src/config/settingDefinitions.js';
 import { ConfigurationError } from '../../src/errors/errorClasses.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
@@ -20,17 +20,7 @@ const valid: Record<string, string> = {
     KEY_VAULT_URL: 'https://kv-x.vault.azure.net',
 };
 
-const coreNames = new Set([
-    'GRAPH_TENANT_ID',
-    'GRAPH_CLIENT_ID',
-    'KEY_VAULT_URL',
-    'GRAPH_CLIENT_SECRET_NAME',
-    'AUTHORITY_HOST',
-    'GRAPH_ENDPOINT',
-    'AZURE_CLIENT_ID',
-    'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
-    'SECRET_CACHE_TTL_SECONDS',
-]);
+const coreNames = new Set<string>(CORE_SETTING_NAMES);
 const core: readonly SettingDefinition[] = settingDefinitions.filter((d) => coreNames.has(d.name));
 
 /** Values that are wrong for a setting of this kind. */
