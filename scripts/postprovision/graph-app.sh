@@ -15,7 +15,7 @@
 #   4. sets GRAPH_CLIENT_ID on the function app and in the azd environment (so the next `azd provision`,
 #      which rewrites all app settings from Bicep, keeps it).
 # rotate-secret:
-#   adds a new credential, writes it as a new Key Vault version, waits ROTATE_GRACE_SECONDS (default 0),
+#   adds a new credential, writes it as a new Key Vault version, waits ROTATE_GRACE_SECONDS (default 600: longer than SECRET_CACHE_TTL_SECONDS and Entra's propagation),
 #   then removes the previous credential by its keyId. The app re-reads the vault every
 #   SECRET_CACHE_TTL_SECONDS and immediately on invalid_client, so it picks the new version up.
 #
@@ -199,6 +199,18 @@ app_has_credential() {
     [[ "${n}" != "0" ]]
 }
 
+# Writes stdin to the Key Vault secret, but only if stdin is not empty: if the credential reset
+# failed, the vault would otherwise get an empty latest version that every instance then reads.
+vault_write_nonempty() {
+    local first expires="$1"
+    IFS= read -r -n1 first || return 1
+    [[ -n "${first}" ]] || return 1
+    { printf '%s' "${first}"; cat; } |
+        az keyvault secret set --vault-name "${AZURE_KEY_VAULT_NAME}" --name "${GRAPH_CLIENT_SECRET_NAME}" \
+            --file /dev/stdin --encoding utf-8 --content-type 'text/plain' --expires "${expires}" \
+            --tags "graph-app-id=${APP_ID}" --query id -o none
+}
+
 # Creates a credential and pipes its value straight into a new Key Vault secret version.
 new_secret_into_vault() {
     local display_name end_date key_id
@@ -210,9 +222,7 @@ new_secret_into_vault() {
     if ! az ad app credential reset --id "${APP_ID}" --append --display-name "${display_name}" \
         --end-date "${end_date}" --query password -o tsv --only-show-errors |
         tr -d '\r\n' |
-        az keyvault secret set --vault-name "${AZURE_KEY_VAULT_NAME}" --name "${GRAPH_CLIENT_SECRET_NAME}" \
-            --file /dev/stdin --encoding utf-8 --content-type 'text/plain' --expires "${end_date}" \
-            --tags "graph-app-id=${APP_ID}" --query id -o none; then
+        vault_write_nonempty "${end_date}"; then
         # Do not leave an orphaned credential behind.
         key_id="$(az ad app credential list --id "${APP_ID}" --query "[?displayName=='${display_name}'].keyId | [0]" -o tsv || true)"
         if [[ -n "${key_id}" ]]; then
@@ -294,7 +304,7 @@ main() {
     load_azd_values
     : "${GRAPH_CLIENT_SECRET_NAME:=graph-client-secret}"
     : "${GRAPH_CLIENT_SECRET_DAYS:=180}"
-    : "${ROTATE_GRACE_SECONDS:=0}"
+    : "${ROTATE_GRACE_SECONDS:=600}"
     : "${GRAPH_ENDPOINT:=https://graph.microsoft.com}"
     : "${AUTHORITY_HOST:=https://login.microsoftonline.com}"
     : "${GRAPH_TENANT_ID:=${AZURE_TENANT_ID:-}}"

@@ -94,7 +94,8 @@ function parseHttpsUrl(value: string): string | { problem: string } {
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-/** Enough of a bad value to recognise it, never the whole (a pasted secret may be there by mistake). */
+/** A short bad value is echoed to help; a long one may be a pasted secret and is only described. */
 function preview(value: string): string {
-    return value.length > 40 ? `${value.slice(0, 24)}…(${value.length} chars)` : value;
+    // Entra client secrets are 40 characters: anything long enough to be one is never shown, not even a prefix.
+    return value.length <= 16 && !value.includes('~') ? value : `<${value.length} characters, not shown>`;
 }

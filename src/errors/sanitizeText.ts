@@ -3,31 +3,42 @@
  * It removes values registered as sensitive (the client secret, issued tokens) and anything
  * shaped like a credential, so even an SDK message that echoes a request is safe to show.
  */
-const sensitiveValues = new Set<string>();
-const MAX_SENSITIVE_VALUES = 32;
+/** Client secrets: few (one per rotation) and never forgotten, even after they were rotated out. */
+const secretValues = new Set<string>();
+/** Issued tokens: many, short-lived; the newest are kept (JWTs are also caught by shape). */
+const tokenValues = new Set<string>();
+const MAX_TOKEN_VALUES = 64;
 const REDACTED = '[REDACTED]';
 
 const credentialPatterns: readonly RegExp[] = [
     // JWTs (access tokens, client assertions): three base64url segments starting with a JSON header.
     /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g,
+    // Entra ID client secret values: three characters, a digit, "Q~", then at least 31 more.
+    /[A-Za-z0-9_.-]{3}\dQ~[A-Za-z0-9_.~-]{31,}/g,
     /\b(Bearer|PoP)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
     /((?:client_secret|client_assertion|access_token|refresh_token|id_token|password|secret|sig)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
     /(AccountKey=|SharedAccessSignature=)[^;\s"']+/gi,
 ];
 
-/** Registers a value that must never appear in output (e.g. the client secret just read). */
-export function registerSensitiveValue(value: string): void {
-    if (value.length < 4 || sensitiveValues.has(value)) return;
-    if (sensitiveValues.size >= MAX_SENSITIVE_VALUES) {
-        const oldest = sensitiveValues.values().next().value;
-        if (oldest !== undefined) sensitiveValues.delete(oldest);
+/** Registers a value that must never appear in output: a client secret, or an issued token. */
+export function registerSensitiveValue(value: string, kind: 'secret' | 'token' = 'secret'): void {
+    if (value.length < 4) return;
+    if (kind === 'secret') {
+        secretValues.add(value);
+        return;
     }
-    sensitiveValues.add(value);
+    // Re-adding moves a token to the newest end, so the oldest is the one that goes.
+    tokenValues.delete(value);
+    tokenValues.add(value);
+    if (tokenValues.size > MAX_TOKEN_VALUES) {
+        const oldest = tokenValues.values().next().value;
+        if (oldest !== undefined) tokenValues.delete(oldest);
+    }
 }
 
 export function sanitizeText(text: string): string {
     let result = text;
-    for (const value of sensitiveValues) {
+    for (const value of [...secretValues, ...tokenValues]) {
         if (result.includes(value)) result = result.split(value).join(REDACTED);
     }
     for (const pattern of credentialPatterns) {

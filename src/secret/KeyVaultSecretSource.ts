@@ -27,7 +27,7 @@ export class KeyVaultSecretSource implements ClientSecretSource {
     readonly #options: KeyVaultSecretSourceOptions;
     readonly #now: () => number;
     #cached: { secret: ClientSecret; expiresAt: number } | undefined;
-    #inFlight: Promise<ClientSecret> | undefined;
+    #inFlight: { readonly promise: Promise<ClientSecret>; readonly refresh: boolean } | undefined;
     #reads = 0;
 
     constructor(options: KeyVaultSecretSourceOptions) {
@@ -44,11 +44,15 @@ export class KeyVaultSecretSource implements ClientSecretSource {
         if (options.refresh !== true && this.#cached !== undefined && this.#now() < this.#cached.expiresAt) {
             return this.#cached.secret;
         }
-        // A refresh joins a read already under way: it started after the rejection was seen.
-        this.#inFlight ??= this.#read().finally(() => {
-            this.#inFlight = undefined;
+        const refresh = options.refresh === true;
+        // Join a read under way, unless this is a refresh and that read may predate the rejection.
+        if (this.#inFlight !== undefined && (this.#inFlight.refresh || !refresh)) return this.#inFlight.promise;
+        const previous = this.#inFlight?.promise.catch(() => undefined);
+        const promise: Promise<ClientSecret> = (previous === undefined ? this.#read() : previous.then(() => this.#read())).finally(() => {
+            if (this.#inFlight?.promise === promise) this.#inFlight = undefined;
         });
-        return this.#inFlight;
+        this.#inFlight = { promise, refresh };
+        return promise;
     }
 
     async #read(): Promise<ClientSecret> {

@@ -46,10 +46,20 @@ export function toSecretError(error: unknown, context: SecretContext): SecretErr
             hint: 'Run the post-provision script (it writes the secret), or set GRAPH_CLIENT_SECRET_NAME to the right name.',
         });
     }
-    if (status === 403 && /disabled/i.test(message)) {
+    const inner = innerErrorCode(error);
+    if (status === 403 && (inner === 'SecretDisabled' || /disabled secret/i.test(message))) {
         return new SecretError('KeyVaultSecretDisabled', `Secret "${secretName}" in ${vaultUrl} is disabled.`, {
             ...base,
             hint: 'Enable the current version of the secret, or write a new one with `rotate-secret`.',
+        });
+    }
+    if (
+        status === 403 &&
+        (inner === 'ForbiddenByConnection' || inner === 'ForbiddenByFirewall' || /public network access/i.test(message))
+    ) {
+        return new SecretError('KeyVaultForbidden', `Key Vault ${vaultUrl} refused the connection from this network (403).`, {
+            ...base,
+            hint: 'The vault firewall blocks this app: allow its network (private endpoint or virtual network rule) or set keyVaultPublicNetworkAccess to Enabled.',
         });
     }
     if (status === 403) {
@@ -72,6 +82,13 @@ export function toSecretError(error: unknown, context: SecretContext): SecretErr
             hint: 'Key Vault or the network is unavailable; the request can be retried. Check KEY_VAULT_URL and the vault firewall.',
         },
     );
+}
+
+/** Key Vault's `error.innererror.code` (e.g. SecretDisabled, ForbiddenByRbac), as parsed by the SDK. */
+function innerErrorCode(error: unknown): string | undefined {
+    const details = (error as { details?: { error?: { innererror?: { code?: unknown } } } }).details;
+    const code = details?.error?.innererror?.code;
+    return typeof code === 'string' ? code : undefined;
 }
 
 function readRequestId(error: unknown): string | undefined {

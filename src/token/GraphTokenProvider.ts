@@ -111,7 +111,11 @@ export class GraphTokenProvider {
                 );
                 break;
             } catch (error) {
-                if (attempt >= TOKEN_ATTEMPTS || !isTransientTokenError(error)) throw error;
+                if (attempt >= TOKEN_ATTEMPTS || !isTransientTokenError(error)) {
+                    // The last app may hold MSAL's 60 s throttle entry: start the next call afresh.
+                    if (isTransientTokenError(error)) this.#client = undefined;
+                    throw error;
+                }
                 // MSAL remembers a 5xx as a 60 s client-side throttle; a bounded retry on a fresh
                 // app beats failing every call for a minute. Real throttling (429) is honoured.
                 app = this.#clientFor(secret, { fresh: true });
@@ -125,7 +129,7 @@ export class GraphTokenProvider {
         }
         if (!result.fromCache) {
             this.#tokenRequests += 1;
-            registerSensitiveValue(result.accessToken);
+            registerSensitiveValue(result.accessToken, 'token');
         }
         return {
             token: result.accessToken,

@@ -98,11 +98,24 @@ test('ensure without the directory role: says so and prints the admin consent UR
     }
 });
 
+test('rotate-secret: a failed credential reset never writes an empty secret version', () => {
+    const state = newState();
+    try {
+        assert.equal(hook(state, 'ensure').status, 0);
+        const before = read(state, 'vault_value');
+        const r = hook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0', FAKE_RESET: 'fail' });
+        assert.notEqual(r.status, 0, r.output);
+        assert.equal(read(state, 'vault_value'), before, 'the vault keeps the working secret');
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
+});
+
 test('rotate-secret: new credential, new Key Vault version, old credential removed by keyId', () => {
     const state = newState();
     try {
         assert.equal(hook(state, 'ensure').status, 0);
-        const r = hook(state, 'rotate-secret');
+        const r = hook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0' });
         assert.equal(r.status, 0, r.output);
         assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-2-value');
         assert.equal(read(state, 'vault_keyid').trim(), 'key-2');
