@@ -6,5 +6,5 @@ app.http('usersExportLatest', {
     route: 'users/export/latest',
     methods: ['GET'],
     authLevel: 'function',
-    handler: createExportLatestHttpHandler(() => getExportRuntime().store),
+    handler: createExportLatestHttpHandler(async () => (await getExportRuntime()).store),
 });

@@ -12,7 +12,7 @@ import { toProblemResponse } from './toProblemResponse.js';
 export type ExportLatestHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /** `GET /api/users/export/latest`: the manifest of the newest complete snapshot. */
-export function createExportLatestHttpHandler(getStore: () => SnapshotStore): ExportLatestHttpHandler {
+export function createExportLatestHttpHandler(getStore: () => SnapshotStore | Promise<SnapshotStore>): ExportLatestHttpHandler {
     return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
         const started = performance.now();
         const logger = createContextLogger(context);
@@ -21,7 +21,7 @@ export function createExportLatestHttpHandler(getStore: () => SnapshotStore): Ex
         try {
             assertGetRequest(request);
             assertNoQueryParameters(request.query.entries());
-            const stored = await getStore().readManifest();
+            const stored = await (await getStore()).readManifest();
             if (stored === undefined) {
                 throw new ExportError('NoSnapshot', 'No users export snapshot exists yet: latest.json has not been written.', {
                     status: 404,

@@ -14,7 +14,10 @@ export type TimerHandler = (timer: Timer, context: InvocationContext) => Promise
  * The host's singleton lock keeps runs from overlapping; the conditional manifest write covers
  * the rest (e.g. a manual CLI export at the same time).
  */
-export function createUsersExportTimerHandler(getRuntime: () => Runtime, getExportRuntime: () => ExportRuntime): TimerHandler {
+export function createUsersExportTimerHandler(
+    getRuntime: () => Runtime | Promise<Runtime>,
+    getExportRuntime: () => ExportRuntime | Promise<ExportRuntime>,
+): TimerHandler {
     return async (timer: Timer, context: InvocationContext): Promise<void> => {
         const started = performance.now();
         const logger = createContextLogger(context);
@@ -22,8 +25,8 @@ export function createUsersExportTimerHandler(getRuntime: () => Runtime, getExpo
         if (timer.isPastDue) logger.warn('Timer is past due: this run is catching up on a missed schedule.');
         try {
             // Storage settings first: a missing connection fails before any Graph traffic.
-            const { store, settings } = getExportRuntime();
-            const result = await runSnapshotExport({ users: getRuntime().users, store, settings, stats, logger });
+            const { store, settings } = await getExportRuntime();
+            const result = await runSnapshotExport({ users: (await getRuntime()).users, store, settings, stats, logger });
             const { runId, blobName, userCount, bytes, sha256, pageCount } = result.manifest;
             logInvocationSummary(logger, {
                 invocationId: context.invocationId,

@@ -15,7 +15,7 @@ export type UsersHttpHandler = (request: HttpRequest, context: InvocationContext
  * `GET /api/users`: validates the query, then returns one page of users from the core, or with
  * `all=true` streams every user as NDJSON (see streamAllUsers).
  */
-export function createUsersHttpHandler(getRuntime: () => Runtime): UsersHttpHandler {
+export function createUsersHttpHandler(getRuntime: () => Runtime | Promise<Runtime>): UsersHttpHandler {
     return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
         const started = performance.now();
         const logger = createContextLogger(context);
@@ -39,7 +39,7 @@ export function createUsersHttpHandler(getRuntime: () => Runtime): UsersHttpHand
             if (query.all) {
                 // The summary is logged when the stream ends, with what was actually sent.
                 return await streamAllUsers({
-                    users: getRuntime().users,
+                    users: (await getRuntime()).users,
                     query,
                     accept: request.headers.get('accept'),
                     call: { stats, logger },
@@ -49,7 +49,7 @@ export function createUsersHttpHandler(getRuntime: () => Runtime): UsersHttpHand
                     },
                 });
             }
-            const page = await getRuntime().users.getPage(query, { stats, logger });
+            const page = await (await getRuntime()).users.getPage(query, { stats, logger });
             summarise(200, { users: page.value.length, pages: 1 });
             return { status: 200, jsonBody: page, headers: { 'Cache-Control': 'no-store' } };
         } catch (thrown) {

@@ -1,0 +1,57 @@
+import type { ColdStartResult } from './measureColdStart.js';
+import type { InvocationResult, TokenPathResult } from './measureInvocations.js';
+import type { MemoryFigure } from './measureMemory.js';
+import type { ThroughputResult } from './measureThroughput.js';
+import type { BenchOptions } from './options.js';
+
+export interface Goal {
+    readonly name: string;
+    readonly target: string;
+    readonly value: number;
+    readonly met: boolean;
+}
+
+/** Everything `npm run bench` writes to results.json. */
+export interface BenchResults {
+    readonly meta: { readonly node: string; readonly date: string; readonly cpus: number; readonly options: BenchOptions };
+    readonly throughput: ThroughputResult;
+    readonly memory: readonly MemoryFigure[];
+    /** Median peak RSS at the largest size over that at the smallest, minus one. */
+    readonly memoryGrowth: number;
+    readonly invocation: InvocationResult;
+    readonly tokenPath: TokenPathResult;
+    readonly coldStart: ColdStartResult;
+    readonly goals: readonly Goal[];
+}
+
+/** The issue's goals, judged on the medians. */
+export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
+    const goal = (name: string, target: string, value: number, met: boolean): Goal => ({ name, target, value, met });
+    return [
+        ...results.throughput.byLatency.flatMap((f) => [
+            goal(
+                `export/baseline, discard sink, ${f.latencyMs} ms latency`,
+                '<= 1.10',
+                f.discardRatio.median,
+                f.discardRatio.median <= 1.1,
+            ),
+            goal(`export/baseline, Azurite, ${f.latencyMs} ms latency`, '<= 1.10', f.azuriteRatio.median, f.azuriteRatio.median <= 1.1),
+        ]),
+        ...results.memory.map((m) => goal(`peak RSS MB, ${m.users} users`, '<= 150', m.peakRssMb.median, m.peakRssMb.median <= 150)),
+        goal('peak RSS growth, largest vs smallest size', '<= 0.15', results.memoryGrowth, results.memoryGrowth <= 0.15),
+        goal('warm overhead p50 ms', '<= 1', results.invocation.overheadP50Ms.median, results.invocation.overheadP50Ms.median <= 1),
+        goal(
+            `Key Vault reads per ${results.tokenPath.invocations} invocations`,
+            '1',
+            results.tokenPath.keyVaultReads,
+            results.tokenPath.keyVaultReads === 1,
+        ),
+        goal(
+            `token requests per ${results.tokenPath.invocations} invocations`,
+            '1',
+            results.tokenPath.tokenRequests,
+            results.tokenPath.tokenRequests === 1,
+        ),
+        goal('cold import, entry/SDKs', '<= 0.5', results.coldStart.importRatio.median, results.coldStart.importRatio.median <= 0.5),
+    ];
+}

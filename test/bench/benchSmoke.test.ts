@@ -1,0 +1,76 @@
+/**
+ * `npm run bench` at tiny sizes, in a child process: it runs, and its results.json has every
+ * figure as a finite number. No timing is asserted; the real numbers come from the full bench.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { it } from 'node:test';
+
+const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
+const SMALL = ['--users', '2000', '--runs', '1', '--memory-sizes', '1000,2000', '--latencies', '0,20'];
+const FEW = ['--invocations', '100', '--samples', '20', '--cold-runs', '1'];
+const SUMMARY = ['median', 'min', 'max', 'runs'];
+
+function assertFinite(value: unknown, path: string): void {
+    assert.equal(typeof value, 'number', `${path} is not a number`);
+    assert.ok(Number.isFinite(value), `${path} is not finite`);
+}
+
+function assertSummary(value: unknown, path: string): void {
+    for (const key of SUMMARY) assertFinite((value as Record<string, unknown>)[key], `${path}.${key}`);
+}
+
+it('npm run bench runs at tiny sizes and reports every figure', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'graph-users-bench-'));
+    try {
+        const child = spawn(process.execPath, [MAIN, ...SMALL, ...FEW, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => {
+            stderr = (stderr + d).slice(-4000);
+        });
+        child.stdout.resume();
+        const [code] = (await once(child, 'close')) as [number | null];
+        assert.equal(code, 0, stderr);
+
+        const r = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+        const throughput = r.throughput as { byLatency: Record<string, unknown>[] };
+        assert.deepEqual(
+            throughput.byLatency.map((f) => f.latencyMs),
+            [0, 20],
+        );
+        for (const f of throughput.byLatency) {
+            for (const key of ['baselineMs', 'discardMs', 'azuriteMs', 'discardRatio', 'azuriteRatio'])
+                assertSummary(f[key], `throughput.${key}`);
+        }
+        const memory = r.memory as unknown as Record<string, unknown>[];
+        assert.deepEqual(
+            memory.map((m) => m.users),
+            [1000, 2000],
+        );
+        for (const m of memory) for (const key of ['peakRssMb', 'usersPerSecond']) assertSummary(m[key], `memory.${key}`);
+        assertFinite(r.memoryGrowth, 'memoryGrowth');
+        for (const key of ['handlerP50Ms', 'handlerP99Ms', 'directP50Ms', 'directP99Ms', 'overheadP50Ms', 'overheadP99Ms']) {
+            assertSummary(r.invocation?.[key], `invocation.${key}`);
+        }
+        for (const key of ['invocations', 'failures', 'keyVaultReads', 'tokenRequests', 'managedIdentityRequests']) {
+            assertFinite(r.tokenPath?.[key], `tokenPath.${key}`);
+        }
+        for (const key of ['entryImportMs', 'sdkImportMs', 'importRatio', 'firstResponseMs', 'rawCallsMs', 'firstResponseRatio']) {
+            assertSummary(r.coldStart?.[key], `coldStart.${key}`);
+        }
+        const goals = r.goals as unknown as { name: string; value: unknown; met: unknown }[];
+        assert.ok(goals.length > 0);
+        for (const g of goals) {
+            assertFinite(g.value, `goal ${g.name}`);
+            assert.equal(typeof g.met, 'boolean');
+        }
+        assert.ok((await stat(join(out, 'results.svg'))).size > 0);
+    } finally {
+        await rm(out, { recursive: true, force: true });
+    }
+});
