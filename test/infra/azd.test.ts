@@ -95,12 +95,11 @@ test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter
 });
 
 test('hook never exposes the client secret', () => {
-    // The password goes az -> tr -> az keyvault secret set --file /dev/stdin; never into a variable or echo.
+    // The password goes az -> tr -> vault_write_nonempty -> az keyvault secret set --file /dev/stdin;
+    // never into a variable or echo, and nothing is written when the reset produced nothing.
     assert.match(hook, /^set \+x/m);
-    assert.match(
-        hook,
-        /--query password -o tsv[^\n]*\|\s*\n\s*tr -d '\\r\\n' \|\s*\n\s*az keyvault secret set [^\n]*\n?[^\n]*--file \/dev\/stdin/,
-    );
+    assert.match(hook, /--query password -o tsv[^\n]*\|\s*\n\s*tr -d '\\r\\n' \|\s*\n\s*vault_write_nonempty /);
+    assert.match(hook, /\{ printf '%s' "\$\{first\}"; cat; \} \|\s*\n\s*az keyvault secret set [^\n]*\n?[^\n]*--file \/dev\/stdin/);
     assert.doesNotMatch(hook, /\$\(\s*az ad app credential reset/, 'credential reset output captured in a variable');
     assert.doesNotMatch(hook, /secretText/);
     assert.doesNotMatch(hook, /--value\b/, 'secret passed as an argument');

@@ -23,8 +23,12 @@ const valid: Record<string, string> = {
 const coreNames = new Set<string>(CORE_SETTING_NAMES);
 const core: readonly SettingDefinition[] = settingDefinitions.filter((d) => coreNames.has(d.name));
 
-/** Values that are wrong for a setting of this kind. */
+/** Values that are wrong for a setting of this kind (blank counts as unset, so it is not generated). */
 function badValues(kind: SettingDefinition['kind']): fc.Arbitrary<string> {
+    return badValuesOf(kind).filter((value) => value.trim() !== '');
+}
+
+function badValuesOf(kind: SettingDefinition['kind']): fc.Arbitrary<string> {
     switch (kind) {
         case 'https-url':
             return fc.oneof(
