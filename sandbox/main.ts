@@ -4,10 +4,15 @@
  * Stays up until SIGINT/SIGTERM. The client secret is never written: the app reads it from the vault.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startAzurite } from './startAzurite.js';
 import { startSandbox } from './startSandbox.js';
+
+const workerSettings = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../../src/runtime/nodeWorkerSettings.json', import.meta.url)), 'utf8'),
+) as Record<string, string>;
 
 /** Marks a local.settings.json this command wrote, so it never overwrites one a person wrote. */
 const MARKER = 'GRAPH_USERS_SANDBOX';
@@ -32,6 +37,8 @@ const localSettings = {
     IsEncrypted: false,
     Values: {
         FUNCTIONS_WORKER_RUNTIME: 'node',
+        // The same worker flags as in Azure (infra/app/api.bicep reads the same file).
+        ...workerSettings,
         // The host's own storage (timer leases) and the export both use this Azurite.
         AzureWebJobsStorage: azurite.connectionString,
         USERS_EXPORT_STORAGE: azurite.connectionString,

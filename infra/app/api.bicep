@@ -178,6 +178,9 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // Application Insights with Microsoft Entra ID ingestion (local auth is disabled on the component).
     APPLICATIONINSIGHTS_CONNECTION_STRING: applicationInsights.properties.ConnectionString
     APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+    // V8 flags for the Node worker, measured by `npm run bench` (one source, shared with the bench and
+    // local.settings.json.example): peak memory of an export stays flat whatever the directory size.
+    languageWorkers__node__arguments: loadJsonContent('../../src/runtime/nodeWorkerSettings.json').languageWorkers__node__arguments
     // The app's own settings (src/config/settingDefinitions.ts, scope 'azure').
     GRAPH_TENANT_ID: graphTenantId
     GRAPH_CLIENT_ID: graphClientId

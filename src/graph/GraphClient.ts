@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { GraphError } from '../errors/errorClasses.js';
 import type { Logger } from '../logging/Logger.js';
 import type { AccessToken } from '../token/GraphTokenProvider.js';
 import { computeBackoff } from '../retry/computeBackoff.js';
 import type { GraphRequestStats, GraphUser, UsersPage } from './GraphUser.js';
 import { parseRetryAfter } from '../retry/parseRetryAfter.js';
+import { findNextLinkHint } from './findNextLinkHint.js';
 import { resolveNextLink } from './resolveNextLink.js';
 import { toGraphError } from './toGraphError.js';
 
@@ -53,6 +54,28 @@ export interface CallOptions {
 
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 
+/** Sees a successful body before it is parsed; returns true when it started a request. */
+type BodyListener = (text: string) => boolean;
+
+/** One page's request in `listUserPages`, with the request started ahead from its guessed nextLink. */
+interface PendingPage {
+    readonly url: string;
+    readonly controller: AbortController;
+    promise: Promise<UsersPage>;
+    /** The nextLink guessed from this page's raw body, origin already checked. */
+    hint: string | undefined;
+    /** False while the caller still holds the previous page: then no request may start ahead of this one. */
+    mayRunAhead: boolean;
+    ahead: PendingPage | undefined;
+}
+
+/** Aborts a request nobody will read and waits until it has settled. */
+async function discard(pending: PendingPage): Promise<void> {
+    pending.controller.abort();
+    if (pending.ahead !== undefined) await discard(pending.ahead);
+    await pending.promise.catch(() => undefined);
+}
+
 /** Lists users through Graph with global fetch: paging, retries, timeouts and one 401 refresh. */
 export class GraphClient {
     readonly #options: GraphClientOptions;
@@ -75,7 +98,79 @@ export class GraphClient {
 
     /** Fetches one page of users from a URL built by `usersUrl` or returned as a nextLink. */
     async getUsersPage(url: string, call: CallOptions = {}): Promise<UsersPage> {
-        const { body, requestId } = await this.#getJson(url, call);
+        return this.#getUsersPage(url, call, undefined);
+    }
+
+    /**
+     * Every page of users, following nextLinks until there are none. One request runs ahead of
+     * the page the caller holds: the next page's request starts as soon as its link is known,
+     * guessed from the raw body (`findNextLinkHint`) before the current page is parsed, and is
+     * used only if the parsed nextLink is the same. At most two pages are in memory; a request
+     * ahead is aborted and awaited on early exit, and its failure surfaces when its page is due.
+     */
+    async *listUserPages(options: PageRequestOptions = {}, call: CallOptions = {}): AsyncGenerator<UsersPage> {
+        let current: PendingPage | undefined = this.#startPage(this.usersUrl(options), call, true);
+        try {
+            while (current !== undefined) {
+                const page: UsersPage = await current.promise;
+                let next: PendingPage | undefined;
+                if (page.nextLink !== undefined) {
+                    next = current.ahead?.url === page.nextLink ? current.ahead : undefined;
+                    if (next === undefined) {
+                        if (current.ahead !== undefined) await discard(current.ahead);
+                        next = this.#startPage(page.nextLink, call, false);
+                    }
+                } else if (current.ahead !== undefined) {
+                    await discard(current.ahead);
+                }
+                current.ahead = undefined;
+                current = next;
+                // While the caller holds `page`, `next` may learn its own nextLink but must not start it.
+                yield page;
+                if (current !== undefined) {
+                    current.mayRunAhead = true;
+                    if (current.hint !== undefined) current.ahead = this.#startPage(current.hint, call, false);
+                }
+            }
+        } finally {
+            if (current !== undefined) await discard(current);
+        }
+    }
+
+    /** Starts one page's request; `mayRunAhead`: whether its guessed nextLink may start the next one at once. */
+    #startPage(url: string, call: CallOptions, mayRunAhead: boolean): PendingPage {
+        const controller = new AbortController();
+        const pending: PendingPage = {
+            url,
+            controller,
+            promise: undefined as unknown as Promise<UsersPage>,
+            hint: undefined,
+            mayRunAhead,
+            ahead: undefined,
+        };
+        const onBody = (text: string): boolean => {
+            if (pending.hint !== undefined) return false;
+            const hint = findNextLinkHint(text);
+            if (hint === undefined) return false;
+            try {
+                // The token goes only to the configured origin, guessed link or not.
+                pending.hint = resolveNextLink(hint, this.#options.graphEndpoint);
+            } catch {
+                return false;
+            }
+            if (!pending.mayRunAhead || pending.ahead !== undefined) return false;
+            pending.ahead = this.#startPage(pending.hint, call, false);
+            return true;
+        };
+        const signal = call.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, call.signal]);
+        pending.promise = this.#getUsersPage(url, { ...call, signal }, onBody);
+        // Awaited later (or discarded): a failure must not count as an unhandled rejection meanwhile.
+        pending.promise.catch(() => undefined);
+        return pending;
+    }
+
+    async #getUsersPage(url: string, call: CallOptions, onBody: BodyListener | undefined): Promise<UsersPage> {
+        const { body, requestId } = await this.#getJson(url, call, onBody);
         const value = (body as { value?: unknown }).value;
         if (!Array.isArray(value)) {
             throw new GraphError('GraphMalformedResponse', 'Graph returned a users page without a "value" array.', {
@@ -87,17 +182,7 @@ export class GraphClient {
         return { users: value as GraphUser[], nextLink, requestId };
     }
 
-    /** Every page of users, following nextLinks until there are none. */
-    async *listUserPages(options: PageRequestOptions = {}, call: CallOptions = {}): AsyncGenerator<UsersPage> {
-        let url: string | undefined = this.usersUrl(options);
-        while (url !== undefined) {
-            const page: UsersPage = await this.getUsersPage(url, call);
-            yield page;
-            url = page.nextLink;
-        }
-    }
-
-    async #getJson(url: string, call: CallOptions): Promise<{ body: unknown; requestId: string | undefined }> {
+    async #getJson(url: string, call: CallOptions, onBody?: BodyListener): Promise<{ body: unknown; requestId: string | undefined }> {
         // Defence in depth: nothing but the configured Graph origin ever gets the token.
         if (new URL(url).origin !== this.#origin) resolveNextLink(url, this.#options.graphEndpoint);
         const started = Date.now();
@@ -153,6 +238,8 @@ export class GraphClient {
             }
 
             if (status >= 200 && status < 300) {
+                // A request started ahead goes out now, not after this page's parse.
+                if (onBody?.(text) === true) await setImmediate();
                 try {
                     return { body: JSON.parse(text) as unknown, requestId };
                 } catch (error) {

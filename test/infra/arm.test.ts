@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 /**
  * Assertions on the compiled ARM template of infra/main.bicep (built once per process, shared): the
  * security settings, every role assignment, secrets hygiene, the runtime, and the app-settings name set
@@ -18,6 +19,7 @@ const HOST_SETTINGS = [
     'AzureWebJobsStorage__tableServiceUri',
     'APPLICATIONINSIGHTS_CONNECTION_STRING',
     'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    'languageWorkers__node__arguments',
 ] as const;
 
 const ROLE = {
@@ -232,6 +234,17 @@ describe('app settings', () => {
             s.APPLICATIONINSIGHTS_AUTHENTICATION_STRING,
             "[format('ClientId={0};Authorization=AAD', parameters('identityClientId'))]",
         );
+    });
+
+    test('the Node worker runs with the V8 flags the bench measured (src/runtime/nodeWorkerSettings.json)', (t) => {
+        const c = ctx(t);
+        if (!c) return;
+        const worker = JSON.parse(readFileSync('src/runtime/nodeWorkerSettings.json', 'utf8')) as Record<string, string>;
+        const config = c.all.find((r) => r.type === 'Microsoft.Web/sites/config' && r.name.includes("'appsettings'"));
+        assert.ok(config);
+        // loadJsonContent compiles to a template variable: resolve it where it is declared.
+        const expression = String(get(config.properties, 'languageWorkers__node__arguments'));
+        assert.equal(resolveVariables(expression, config.template), `['${worker.languageWorkers__node__arguments}']`);
     });
 
     test('app values come from main.bicep parameters with the documented defaults', (t) => {

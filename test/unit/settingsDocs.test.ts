@@ -39,7 +39,9 @@ describe('settings documentation', () => {
 
     it('local.settings.json.example uses only registry names plus the host settings, with registry defaults', () => {
         const example = JSON.parse(readFileSync('local.settings.json.example', 'utf8')) as { Values: Record<string, string> };
-        const host = new Set(['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage']);
+        const worker = JSON.parse(readFileSync('src/runtime/nodeWorkerSettings.json', 'utf8')) as Record<string, string>;
+        for (const [name, value] of Object.entries(worker)) assert.equal(example.Values[name], value, name);
+        const host = new Set(['FUNCTIONS_WORKER_RUNTIME', 'AzureWebJobsStorage', ...Object.keys(worker)]);
         for (const [name, value] of Object.entries(example.Values)) {
             if (host.has(name)) continue;
             const definition = settingDefinitions.find((d) => d.name === name);
