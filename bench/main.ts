@@ -3,13 +3,11 @@
  * start, each in fresh child processes against the offline sandbox and Azurite (which stay in
  * this process and Azurite's own). Prints a table, writes results.json and results.svg.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSandboxCa, startAzurite, writeSandboxCa } from '../sandbox/index.js';
+import { runTrustingSandboxCa, startAzurite } from '../sandbox/index.js';
 import { judgeGoals, type BenchResults } from './BenchResults.js';
 import { formatTable } from './formatTable.js';
 import { measureColdStart } from './measureColdStart.js';
@@ -21,22 +19,6 @@ import { renderChart } from './renderChart.js';
 
 /** The repository root: this file runs as dist/bench/main.js. */
 const ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
-
-/** Node reads NODE_EXTRA_CA_CERTS only at start-up: trust a throwaway sandbox CA, then re-run. */
-async function reRunTrustingSandboxCa(): Promise<number> {
-    const dir = await mkdtemp(join(tmpdir(), 'graph-users-bench-ca-'));
-    try {
-        await writeSandboxCa(await createSandboxCa(), dir);
-        const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
-            stdio: 'inherit',
-            env: { ...process.env, SANDBOX_CA_DIR: dir, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
-        });
-        const [code] = (await once(child, 'close')) as [number | null];
-        return code ?? 1;
-    } finally {
-        await rm(dir, { recursive: true, force: true });
-    }
-}
 
 async function bench(argv: readonly string[]): Promise<number> {
     let options;
@@ -85,4 +67,4 @@ async function bench(argv: readonly string[]): Promise<number> {
 }
 
 const trusted = process.env.SANDBOX_CA_DIR !== undefined && process.env.NODE_EXTRA_CA_CERTS !== undefined;
-process.exitCode = trusted ? await bench(process.argv.slice(2)) : await reRunTrustingSandboxCa();
+process.exitCode = trusted ? await bench(process.argv.slice(2)) : await runTrustingSandboxCa([...process.execArgv, ...process.argv.slice(1)]);

@@ -10,4 +10,5 @@ export type { SandboxUser, SandboxUserRecord, UserProperty } from './SandboxUser
 export { startAzurite } from './startAzurite.js';
 export type { Azurite, AzuriteOptions } from './startAzurite.js';
 export { startStorageFaultProxy } from './startStorageFaultProxy.js';
+export { runTrustingSandboxCa } from './runTrustingSandboxCa.js';
 export type { StorageFaultProxy } from './startStorageFaultProxy.js';

@@ -1,16 +1,10 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Environment } from '../config/readSettings.js';
 
 // A variable, so bundlers and readers see this is a dev-only, on-demand load.
 const SANDBOX_MODULE = '../../sandbox/index.js';
 
 interface SandboxModule {
-    createSandboxCa(): Promise<unknown>;
-    writeSandboxCa(ca: unknown, dir: string): Promise<unknown>;
+    runTrustingSandboxCa(args: readonly string[]): Promise<number>;
     loadSandboxCa(dir: string): Promise<unknown>;
     startSandbox(options: { userCount: number; ca: unknown }): Promise<{
         readonly settings: Readonly<Record<string, string>>;
@@ -38,18 +32,7 @@ export async function runWithSandbox(
     const sandbox = (await import(SANDBOX_MODULE)) as SandboxModule;
     const caDir = process.env.SANDBOX_CA_DIR;
     if (caDir === undefined || process.env.NODE_EXTRA_CA_CERTS === undefined) {
-        const dir = await mkdtemp(join(tmpdir(), 'graph-users-sandbox-'));
-        try {
-            await sandbox.writeSandboxCa(await sandbox.createSandboxCa(), dir);
-            const child = spawn(process.execPath, [...process.execArgv, process.argv[1] ?? '', ...argv], {
-                stdio: 'inherit',
-                env: { ...process.env, SANDBOX_CA_DIR: dir, NODE_EXTRA_CA_CERTS: join(dir, 'ca.pem') },
-            });
-            const [code] = (await once(child, 'close')) as [number | null];
-            return code ?? 1;
-        } finally {
-            await rm(dir, { recursive: true, force: true });
-        }
+        return sandbox.runTrustingSandboxCa([...process.execArgv, process.argv[1] ?? '', ...argv]);
     }
     const instance = await sandbox.startSandbox({ userCount: options.userCount, ca: await sandbox.loadSandboxCa(caDir) });
     const azurite = options.azurite ? await sandbox.startAzurite() : undefined;
