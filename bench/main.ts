@@ -67,4 +67,6 @@ async function bench(argv: readonly string[]): Promise<number> {
 }
 
 const trusted = process.env.SANDBOX_CA_DIR !== undefined && process.env.NODE_EXTRA_CA_CERTS !== undefined;
-process.exitCode = trusted ? await bench(process.argv.slice(2)) : await runTrustingSandboxCa([...process.execArgv, ...process.argv.slice(1)]);
+process.exitCode = trusted
+    ? await bench(process.argv.slice(2))
+    : await runTrustingSandboxCa([...process.execArgv, ...process.argv.slice(1)]);
