@@ -49,9 +49,12 @@ export function readSettings<const N extends SettingName>(
 function parseSetting(definition: SettingDefinition, value: string): SettingValue | { problem: string } {
     switch (definition.kind) {
         case 'string':
-            return IDENTIFIER.test(value) || definition.name === 'USERS_EXPORT_STORAGE'
+            return IDENTIFIER.test(value)
                 ? value
                 : { problem: `must be an identifier (letters, digits, ".", "_", "-"), got "${preview(value)}"` };
+        case 'connection-string':
+            // Parsed by the storage settings, which know its parts and never echo it (it may hold a key).
+            return value;
         case 'https-url':
             return parseHttpsUrl(value);
         case 'boolean':

@@ -2,7 +2,7 @@
  * The single source of truth for every setting the app reads. The README's settings table, the
  * Bicep app settings and `local.settings.json.example` are all tested against this list.
  */
-export type SettingKind = 'string' | 'https-url' | 'boolean' | 'positive-integer' | 'ncrontab' | 'select-list';
+export type SettingKind = 'string' | 'connection-string' | 'https-url' | 'boolean' | 'positive-integer' | 'ncrontab' | 'select-list';
 
 /** `azure`: set by the Bicep app settings. `local`: only for local runs, emulators and the sandbox. */
 export type SettingScope = 'azure' | 'local';
@@ -97,7 +97,7 @@ export const settingDefinitions = [
     },
     {
         name: 'USERS_EXPORT_STORAGE',
-        kind: 'string',
+        kind: 'connection-string',
         required: false,
         scope: 'local',
         description:

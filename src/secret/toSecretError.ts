@@ -19,7 +19,6 @@ export function toSecretError(error: unknown, context: SecretContext): SecretErr
         statusCode?: unknown;
         code?: unknown;
         message?: unknown;
-        request?: { headers?: { get?: (n: string) => unknown } };
     };
     const status = typeof e.statusCode === 'number' ? e.statusCode : undefined;
     const code = typeof e.code === 'string' ? e.code : undefined;
