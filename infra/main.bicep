@@ -69,8 +69,19 @@ param graphTenantId string = tenant().tenantId
 @description('GRAPH_CLIENT_ID: application (client) id of the app registration. Empty at the first provision; the post-provision hook creates the registration and stores the id in the azd environment.')
 param graphClientId string = ''
 
+@description('GRAPH_CREDENTIAL: how the app authenticates to Entra ID. managedIdentity (no secret anywhere) is recommended where tenant policy allows it.')
+@allowed([
+  'keyVaultSecret'
+  'keyVaultCertificate'
+  'managedIdentity'
+])
+param graphCredentialType string = 'keyVaultSecret'
+
 @description('GRAPH_CLIENT_SECRET_NAME: name of the Key Vault secret that holds the client secret (a name, not a secret).')
 param graphClientSecretName string = 'graph-client-secret'
+
+@description('GRAPH_CLIENT_CERTIFICATE_NAME: name of the Key Vault certificate used in keyVaultCertificate mode.')
+param graphClientCertificateName string = 'graph-client-certificate'
 
 @description('AUTHORITY_HOST: Entra ID authority host. Default: the login endpoint of the current cloud (https://login.microsoftonline.com in the global cloud).')
 param authorityHost string = 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
@@ -104,6 +115,8 @@ param usersExportGzip bool = false
 // defaults explicitly so an empty value never reaches an app setting.
 var effectiveGraphTenantId = empty(graphTenantId) ? tenant().tenantId : graphTenantId
 var effectiveGraphClientSecretName = empty(graphClientSecretName) ? 'graph-client-secret' : graphClientSecretName
+var effectiveGraphCredential = empty(graphCredentialType) ? 'keyVaultSecret' : graphCredentialType
+var effectiveGraphClientCertificateName = empty(graphClientCertificateName) ? 'graph-client-certificate' : graphClientCertificateName
 var effectiveAuthorityHost = empty(authorityHost)
   ? 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
   : authorityHost
@@ -212,7 +225,9 @@ module api 'app/api.bicep' = {
     graphTenantId: effectiveGraphTenantId
     graphClientId: graphClientId
     keyVaultUri: keyVault.outputs.vaultUri
+    graphCredentialType: effectiveGraphCredential
     graphClientSecretName: effectiveGraphClientSecretName
+    graphClientCertificateName: effectiveGraphClientCertificateName
     authorityHost: effectiveAuthorityHost
     graphEndpoint: effectiveGraphEndpoint
     secretCacheTtlSeconds: secretCacheTtlSeconds
@@ -246,6 +261,7 @@ output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output GRAPH_TENANT_ID string = effectiveGraphTenantId
 output GRAPH_CLIENT_SECRET_NAME string = effectiveGraphClientSecretName
+output GRAPH_CLIENT_CERTIFICATE_NAME string = effectiveGraphClientCertificateName
 output AUTHORITY_HOST string = effectiveAuthorityHost
 output GRAPH_ENDPOINT string = effectiveGraphEndpoint
 output USERS_EXPORT_CONTAINER string = storage.outputs.exportContainerName

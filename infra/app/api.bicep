@@ -61,8 +61,14 @@ param graphClientId string
 @description('KEY_VAULT_URL: vault URI holding the client secret.')
 param keyVaultUri string
 
+@description('GRAPH_CREDENTIAL: keyVaultSecret, keyVaultCertificate or managedIdentity.')
+param graphCredentialType string
+
 @description('GRAPH_CLIENT_SECRET_NAME: name of the Key Vault secret (the name, not the value).')
 param graphClientSecretName string
+
+@description('GRAPH_CLIENT_CERTIFICATE_NAME: name of the Key Vault certificate (the name, not the value).')
+param graphClientCertificateName string
 
 @description('AUTHORITY_HOST: Entra ID authority host.')
 param authorityHost string
@@ -184,8 +190,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     // The app's own settings (src/config/settingDefinitions.ts, scope 'azure').
     GRAPH_TENANT_ID: graphTenantId
     GRAPH_CLIENT_ID: graphClientId
+    GRAPH_CREDENTIAL: graphCredentialType
     KEY_VAULT_URL: keyVaultUri
     GRAPH_CLIENT_SECRET_NAME: graphClientSecretName
+    GRAPH_CLIENT_CERTIFICATE_NAME: graphClientCertificateName
     AUTHORITY_HOST: authorityHost
     GRAPH_ENDPOINT: graphEndpoint
     AZURE_CLIENT_ID: identityClientId

@@ -73,6 +73,10 @@ function parseSetting(definition: SettingDefinition, value: string): SettingValu
                 ? value
                 : { problem: `must be a six-field NCRONTAB expression like "0 0 */6 * * *", got "${preview(value)}"` };
         }
+        case 'choice': {
+            const choices = definition.choices ?? [];
+            return choices.includes(value) ? value : { problem: `must be one of ${choices.join(', ')}, got "${preview(value)}"` };
+        }
         case 'select-list': {
             const items = value.split(',').map((s) => s.trim());
             return items.every((s) => /^[A-Za-z][A-Za-z0-9]*$/.test(s))

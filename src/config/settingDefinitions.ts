@@ -2,7 +2,8 @@
  * The single source of truth for every setting the app reads. The README's settings table, the
  * Bicep app settings and `local.settings.json.example` are all tested against this list.
  */
-export type SettingKind = 'string' | 'connection-string' | 'https-url' | 'boolean' | 'positive-integer' | 'ncrontab' | 'select-list';
+export type SettingKind =
+    'string' | 'connection-string' | 'https-url' | 'boolean' | 'positive-integer' | 'ncrontab' | 'select-list' | 'choice';
 
 /** `azure`: set by the Bicep app settings. `local`: only for local runs, emulators and the sandbox. */
 export type SettingScope = 'azure' | 'local';
@@ -13,6 +14,8 @@ export interface SettingDefinition {
     readonly required: boolean;
     /** Default used when the setting is unset or empty; absent means "no default". */
     readonly defaultValue?: string;
+    /** `choice` settings: the accepted values, matched exactly. */
+    readonly choices?: readonly string[];
     readonly scope: SettingScope;
     readonly description: string;
 }
@@ -33,6 +36,16 @@ export const settingDefinitions = [
         description: "The app registration's application (client) id.",
     },
     {
+        name: 'GRAPH_CREDENTIAL',
+        kind: 'choice',
+        required: false,
+        defaultValue: 'keyVaultSecret',
+        choices: ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'],
+        scope: 'azure',
+        description:
+            'How the app proves its identity to Entra ID: `keyVaultSecret` (client secret in Key Vault), `keyVaultCertificate` (certificate and key in Key Vault) or `managedIdentity` (the user-assigned identity as a federated credential; no secret anywhere).',
+    },
+    {
         name: 'KEY_VAULT_URL',
         kind: 'https-url',
         required: true,
@@ -46,6 +59,14 @@ export const settingDefinitions = [
         defaultValue: 'graph-client-secret',
         scope: 'azure',
         description: 'Name of the Key Vault secret that holds the client secret.',
+    },
+    {
+        name: 'GRAPH_CLIENT_CERTIFICATE_NAME',
+        kind: 'string',
+        required: false,
+        defaultValue: 'graph-client-certificate',
+        scope: 'azure',
+        description: 'Name of the Key Vault certificate (with exportable key) used when `GRAPH_CREDENTIAL` is `keyVaultCertificate`.',
     },
     {
         name: 'AUTHORITY_HOST',

@@ -260,7 +260,9 @@ describe('app settings', () => {
         assert.equal(s.KEY_VAULT_URL, "[parameters('keyVaultUri')]");
         // Each app setting with a default in settingDefinitions has the same default in main.bicep.
         const defaults: Record<string, string> = {
+            GRAPH_CREDENTIAL: 'graphCredentialType',
             GRAPH_CLIENT_SECRET_NAME: 'graphClientSecretName',
+            GRAPH_CLIENT_CERTIFICATE_NAME: 'graphClientCertificateName',
             GRAPH_ENDPOINT: 'graphEndpoint',
             USERS_EXPORT_SCHEDULE: 'usersExportSchedule',
             SECRET_CACHE_TTL_SECONDS: 'secretCacheTtlSeconds',

@@ -47,6 +47,8 @@ function badValuesOf(kind: SettingDefinition['kind']): fc.Arbitrary<string> {
                 fc.constantFrom('a b', 'x/../y', 'name?x=1', '#frag', 'ü-tenant', '-leading'),
                 fc.string({ minLength: 1 }).filter((s) => /[^A-Za-z0-9._-]/.test(s.trim()) && s.trim() !== ''),
             );
+        case 'choice':
+            return fc.constantFrom('secret', 'KeyVaultSecret', 'managed-identity', 'certificate');
         case 'connection-string':
         case 'ncrontab':
         case 'select-list':
