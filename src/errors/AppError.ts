@@ -26,6 +26,7 @@ export type AppErrorCode =
     | 'GraphUnavailable'
     | 'GraphMalformedResponse'
     | 'GraphForeignNextLink'
+    | 'GraphRepeatedNextLink'
     | 'GraphRequestFailed'
     | 'ExportFailed'
     | 'ExportConflict'
