@@ -6,6 +6,8 @@ import type { RecordedRequest } from './RecordedRequest.js';
 import { createSandboxCa, issueServerCertificate, loadSandboxCa } from './SandboxCa.js';
 import type { SandboxCa } from './SandboxCa.js';
 import { SandboxCounters } from './SandboxCounters.js';
+import { SandboxDelta, type DeltaExpiryAnswer } from './SandboxDelta.js';
+import { SandboxDirectory } from './SandboxDirectory.js';
 import { SandboxFaults } from './SandboxFaults.js';
 import type { SandboxOrigins, SandboxState } from './SandboxState.js';
 import { sandboxUserAt } from './SandboxUser.js';
@@ -35,6 +37,8 @@ export interface SandboxOptions {
     graphTokenEarlyExpirySeconds?: number;
     /** Default: loadSandboxCa(SANDBOX_CA_DIR) when set, else a new CA in a temp dir removed at process exit. */
     ca?: SandboxCa;
+    /** Users per `/users/delta` page; default 200 (Graph ignores `$top` there). */
+    deltaPageSize?: number;
 }
 
 export interface Sandbox {
@@ -46,7 +50,13 @@ export interface Sandbox {
     readonly clientId: string;
     /** Client id of the sandbox managed identity (accepted as AZURE_CLIENT_ID; unset works too). */
     readonly managedIdentityClientId: string;
+    /** The directory's size at start. */
     readonly userCount: number;
+    /**
+     * The directory as it is now: create, update, soft-delete, restore and hard-delete users
+     * between runs; `/users` and `/users/delta` both reflect it.
+     */
+    readonly directory: SandboxDirectory;
     readonly counters: SandboxCounters;
     readonly requests: readonly RecordedRequest[];
     /** Empties `requests` (long load tests would otherwise measure the log's growth). */
@@ -56,7 +66,14 @@ export interface Sandbox {
     issuedTokens(): readonly string[];
     /** Every client secret value ever created. */
     secretHistory(): readonly string[];
+    /** The user at `index` as the directory started (see `directory` for changes since). */
     userAt(index: number): SandboxUser;
+    /** Every delta and skip token issued so far gets this answer from now on (Graph's three "start over" answers). */
+    expireDeltaTokens(answer: DeltaExpiryAnswer): void;
+    /** Whether `/users/delta` replays users (within and across rounds, shuffled); default true. */
+    setDeltaReplays(on: boolean): void;
+    /** Every `$deltatoken` issued: bearer-grade cursors that must never appear in output. */
+    deltaTokens(): readonly string[];
     /** New secret registered in Entra and written as a new Key Vault version; revokeOld (default true) retires older ones. */
     rotateSecret(options?: { revokeOld?: boolean }): Promise<string>;
     /** The current secret now fails with AADSTS7000222. */
@@ -111,6 +128,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         identityHeader: identity.header,
         userCount,
         seed: options.seed ?? 42,
+        directory: new SandboxDirectory(options.seed ?? 42, userCount),
+        delta: new SandboxDelta(options.deltaPageSize ?? 200),
         graphTokenLifetimeSeconds,
         graphTokenJwtLifetimeSeconds,
         origins,
@@ -164,6 +183,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         clientId: state.clientId,
         managedIdentityClientId: MANAGED_IDENTITY_CLIENT_ID,
         userCount,
+        directory: state.directory,
         counters: state.counters,
         requests: log,
         clearRequestLog: () => {
@@ -176,6 +196,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             if (!Number.isSafeInteger(index) || index < 0 || index >= userCount) throw new RangeError(`No user at index ${index}`);
             return sandboxUserAt(state.seed, index);
         },
+        expireDeltaTokens(answer) {
+            state.delta.expire(answer);
+        },
+        setDeltaReplays(on) {
+            state.delta.replays = on;
+        },
+        deltaTokens: () => state.delta.deltaTokens(),
         rotateSecret(rotate = {}) {
             const value = state.clientSecrets.add();
             if (rotate.revokeOld ?? true) state.clientSecrets.revokeAllBut(value);
