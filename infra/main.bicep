@@ -111,6 +111,10 @@ param usersExportRetentionDays int = 30
 @description('USERS_EXPORT_GZIP: write gzip snapshots.')
 param usersExportGzip bool = false
 
+@description('USERS_EXPORT_FULL_EVERY_DAYS: runs read only the changes (Graph delta query); at least this often a run re-reads the whole directory.')
+@minValue(1)
+param usersExportFullEveryDays int = 7
+
 // azd substitutes an unset variable in main.parameters.json with an empty string: fall back to the
 // defaults explicitly so an empty value never reaches an app setting.
 var effectiveGraphTenantId = empty(graphTenantId) ? tenant().tenantId : graphTenantId
@@ -236,6 +240,7 @@ module api 'app/api.bicep' = {
     usersExportSelect: usersExportSelect
     usersExportRetentionDays: usersExportRetentionDays
     usersExportGzip: usersExportGzip
+    usersExportFullEveryDays: usersExportFullEveryDays
   }
   // The host and the deployment need their storage roles before the app starts.
   dependsOn: [

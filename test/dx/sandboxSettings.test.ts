@@ -66,7 +66,7 @@ describe('npm run sandbox', () => {
             all: false,
         });
         assert.equal(page.value.length, 5);
-        const { manifest } = await runSnapshotExport({ users: runtime.users, ...createExportRuntime(values) });
+        const { manifest } = await runSnapshotExport({ graph: runtime.graph, ...createExportRuntime(values) });
         assert.equal(manifest.userCount, 1200);
     });
 

@@ -287,7 +287,7 @@ describe('fault matrix', () => {
                     `matrix-${containers}`,
                 );
                 const exportOnce = (runtime: ReturnType<TestSandbox['newRuntime']>) =>
-                    runSnapshotExport({ users: runtime.users, ...createExportRuntime(env), logger: t.logs.logger('export') });
+                    runSnapshotExport({ graph: runtime.graph, ...createExportRuntime(env), logger: t.logs.logger('export') });
                 const listSnapshots = async (): Promise<string[]> => {
                     const names: string[] = [];
                     for await (const blob of container.listBlobsFlat({ prefix: 'snapshots/' })) names.push(blob.name);
