@@ -12,7 +12,8 @@ export function serialize(value: unknown, style: { readonly space: string[]; rea
         for (const ch of s) {
             const escape = style.escape[n++ % style.escape.length] === true;
             if (ch === '/' && escape) out += '\\/';
-            else if (escape) out += Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
+            else if (escape)
+                out += Array.from({ length: ch.length }, (_, i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`).join('');
             else out += JSON.stringify(ch).slice(1, -1);
         }
         return `${out}"`;

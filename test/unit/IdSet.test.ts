@@ -8,7 +8,12 @@ import { IdSet } from '../../src/export/IdSet.js';
 /** Enough to grow the table many times; the export's memory test and the bench measure 1,000,000. */
 const COUNT = 200_000;
 const guid = fc.uuid().map((u) => u.toLowerCase());
-const id = fc.oneof(guid, guid.map((g) => g.toUpperCase()), fc.constant('00000000-0000-0000-0000-000000000000'), fc.string({ maxLength: 40 }));
+const id = fc.oneof(
+    guid,
+    guid.map((g) => g.toUpperCase()),
+    fc.constant('00000000-0000-0000-0000-000000000000'),
+    fc.string({ maxLength: 40 }),
+);
 
 describe('IdSet', () => {
     it('answers add() exactly like a Set<string>, through growth (property)', () => {
@@ -32,7 +37,9 @@ describe('IdSet', () => {
             for (let i = 0; i < COUNT; i += 1) assert.ok(set.add(randomUUID()));
             assert.equal(set.size, COUNT);
             const bytesPerId = set.tableBytes / set.size;
-            console.log(`IdSet sized for ${expected}: ${(set.tableBytes / 1048576).toFixed(1)} MiB for ${COUNT} GUIDs (${bytesPerId.toFixed(1)} bytes each)`);
+            console.log(
+                `IdSet sized for ${expected}: ${(set.tableBytes / 1048576).toFixed(1)} MiB for ${COUNT} GUIDs (${bytesPerId.toFixed(1)} bytes each)`,
+            );
             assert.ok(bytesPerId >= 16 && bytesPerId <= 32, `${bytesPerId} bytes per id`);
         }
     });

@@ -32,7 +32,30 @@ function parseAccepts(text: string): boolean {
 const edit = fc.record({
     at: fc.nat(),
     kind: fc.constantFrom('delete', 'insert', 'replace'),
-    char: fc.constantFrom('"', '\\', ',', ':', '{', '}', '[', ']', '0', '1', '-', '+', '.', 'e', 'E', 't', 'n', 'u', ' ', '\n', '\u0001', 'x'),
+    char: fc.constantFrom(
+        '"',
+        '\\',
+        ',',
+        ':',
+        '{',
+        '}',
+        '[',
+        ']',
+        '0',
+        '1',
+        '-',
+        '+',
+        '.',
+        'e',
+        'E',
+        't',
+        'n',
+        'u',
+        ' ',
+        '\n',
+        '\u0001',
+        'x',
+    ),
 });
 
 describe('exact JSON byte scanner', () => {
@@ -78,11 +101,41 @@ describe('exact JSON byte scanner', () => {
     });
 
     it('refuses what JSON forbids: leading zeros, trailing commas, bad escapes, raw control characters, bare words', () => {
-        for (const text of ['01', '1.', '.5', '-', '1e', '+1', '[1,]', '{"a":1,}', '{"a"}', '"\\x"', '"\\u12g4"', '"a\u0001"', 'tru', 'nul', 'True', "'a'", '{a:1}', '[1 2]', '"abc']) {
+        for (const text of [
+            '01',
+            '1.',
+            '.5',
+            '-',
+            '1e',
+            '+1',
+            '[1,]',
+            '{"a":1,}',
+            '{"a"}',
+            '"\\x"',
+            '"\\u12g4"',
+            '"a\u0001"',
+            'tru',
+            'nul',
+            'True',
+            "'a'",
+            '{a:1}',
+            '[1 2]',
+            '"abc',
+        ]) {
             assert.equal(scannerAccepts(text), false, text);
             assert.equal(parseAccepts(text), false, text);
         }
-        for (const text of ['0', '-0.5e+10', '1E-2', '""', '"\\u00e9\\/\\n"', '[]', '{}', ' [ {"a" : [null, true, false]} ] ', '"\u2028"']) {
+        for (const text of [
+            '0',
+            '-0.5e+10',
+            '1E-2',
+            '""',
+            '"\\u00e9\\/\\n"',
+            '[]',
+            '{}',
+            ' [ {"a" : [null, true, false]} ] ',
+            '"\u2028"',
+        ]) {
             assert.equal(scannerAccepts(text), true, text);
         }
     });

@@ -18,7 +18,10 @@ const select = new SelectedProperties(SELECT);
 /** A user as Graph might send it: usually the selected properties, sometimes one missing or an extra one. */
 const user = fc
     .record({
-        id: fc.oneof(fc.uuid().map((u) => u.toLowerCase()), fc.string({ maxLength: 6 })),
+        id: fc.oneof(
+            fc.uuid().map((u) => u.toLowerCase()),
+            fc.string({ maxLength: 6 }),
+        ),
         values: fc.array(anyJson, { minLength: SELECT.length, maxLength: SELECT.length }),
         drop: fc.option(fc.constantFrom(...SELECT.slice(1)), { freq: 4 }),
         extra: fc.option(fc.constantFrom('@odata.type', 'city', 'Id'), { freq: 4 }),
@@ -41,7 +44,11 @@ describe('users cut out of a page without parsing it', () => {
     it('finds every user, its id and the nextLink as JSON.parse reads them; each line equals the re-serialised user (property)', () => {
         fc.assert(
             fc.property(fc.array(user, { maxLength: 8 }), fc.option(fc.webUrl()), jsonStyle, (users, next, style) => {
-                const page = { '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users', ...(next === null ? {} : { '@odata.nextLink': next }), value: users };
+                const page = {
+                    '@odata.context': 'https://graph.microsoft.com/v1.0/$metadata#users',
+                    ...(next === null ? {} : { '@odata.nextLink': next }),
+                    value: users,
+                };
                 const body = Buffer.from(serialize(page, style));
                 const scanned = scanUsersPage(body, select);
                 assert.equal(scanned.nextLink, next ?? undefined);
