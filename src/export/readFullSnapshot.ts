@@ -4,9 +4,8 @@ import type { SelectedProperties } from '../graph/SelectedProperties.js';
 import { MAX_TOP } from '../users/UsersQuery.js';
 import type { ExportProgress } from './ExportProgress.js';
 import type { IdSet } from './IdSet.js';
-import { LineBatch } from './LineBatch.js';
+import { pageLines } from './pageLines.js';
 import type { SnapshotSink } from './SnapshotSink.js';
-import { userLineBytes } from './userLineBytes.js';
 
 export interface FullReadOptions {
     readonly graph: GraphClient;
@@ -27,8 +26,8 @@ export interface FullReadResult {
 
 /**
  * Reads every user (`/users`, 999 per page) into the sink, one page in memory at a time. Each
- * user's line is cut out of the page's bytes (see userLineBytes), so the CPU work per page is
- * one scan, a copy and the hash: the next page's request, started as soon as its nextLink was
+ * user's line is cut out of the page's bytes (see pageLines), so the CPU work per page is one
+ * scan, one copy and the hash: the next page's request, started as soon as its nextLink was
  * seen, is what the read waits for.
  */
 export async function readFullSnapshot(options: FullReadOptions): Promise<FullReadResult> {
@@ -37,18 +36,16 @@ export async function readFullSnapshot(options: FullReadOptions): Promise<FullRe
     let userCount = 0;
     let pageCount = 0;
     let duplicates = 0;
-    const batch = new LineBatch();
+    const keep = (id: string): boolean => {
+        if (ids.add(id)) return true;
+        duplicates += 1;
+        return false;
+    };
     for await (const page of graph.followPages(graph.usersUrl({ top: MAX_TOP, select: select.names }), decode, options.call)) {
-        for (const user of page.users) {
-            if (!ids.add(user.id)) {
-                duplicates += 1;
-                continue;
-            }
-            batch.add(userLineBytes(page.body, user, select));
-            userCount += 1;
-        }
+        const before = duplicates;
+        for (const lines of pageLines(page, select, keep)) await sink.writeLines(lines);
+        userCount += page.users.length - (duplicates - before);
         pageCount += 1;
-        await sink.writeLines(batch.take());
         options.onProgress?.({ phase: 'full', users: userCount, pages: pageCount });
     }
     return { userCount, pageCount, duplicates };

@@ -242,15 +242,18 @@ async function runFull(run: Run, reason: FullReadReason): Promise<FinishedRun> {
     // Taken before the read: changes made while it runs replay in the next round, onto this snapshot.
     const deltaLinkAt = new Date();
     const readStarted = performance.now();
-    let deltaLink: string | undefined;
-    try {
-        deltaLink = await run.delta.latestDeltaLink(select.names, run.call);
-    } catch (error) {
-        if (!(error instanceof GraphError && NO_DELTA_CODES.has(error.code))) throw error;
-        logger?.warn(
-            `Graph gave no deltaLink for $deltatoken=latest (${error.toLogString()}); the snapshot is written, the delta state is left as it was.`,
-        );
-    }
+    // Both before the read, in parallel: the deltaLink must predate it; the count sizes the id set (see IdSet).
+    const [deltaLink, expectedUsers] = await Promise.all([
+        run.delta.latestDeltaLink(select.names, run.call).catch((error: unknown) => {
+            if (!(error instanceof GraphError && NO_DELTA_CODES.has(error.code))) throw error;
+            logger?.warn(
+                `Graph gave no deltaLink for $deltatoken=latest (${error.toLogString()}); the snapshot is written, the delta state is left as it was.`,
+            );
+            return undefined;
+        }),
+        // The last snapshot's count is as good and free; without one, ask Graph (best effort).
+        run.previous?.manifest.userCount ?? options.graph.countUsers(run.call).catch(() => 0),
+    ]);
     const sink = new SnapshotSink({
         store,
         blobName: snapshotName(started, runId, settings.gzip),
@@ -262,7 +265,7 @@ async function runFull(run: Run, reason: FullReadReason): Promise<FinishedRun> {
             graph: options.graph,
             select,
             sink,
-            ids: new IdSet(run.previous?.manifest.userCount ?? 0),
+            ids: new IdSet(Math.ceil(expectedUsers * 1.05)),
             call: run.call,
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         });

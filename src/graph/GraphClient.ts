@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { GraphError } from '../errors/errorClasses.js';
 import type { Logger } from '../logging/Logger.js';
@@ -73,7 +73,10 @@ type BodyListener = (body: Buffer) => boolean;
 interface Walk<P> {
     readonly call: CallOptions;
     readonly decode: PageDecoder<P>;
-    /** URLs of the pages already answered in this walk: a nextLink back to one of them would loop forever. */
+    /**
+     * Pages already answered in this walk (by linkKey): a nextLink back to one of them would loop
+     * forever. Hashes, not the URLs: a URL guessed from a body is a slice that pins kilobytes of it.
+     */
     readonly followed: Set<string>;
 }
 
@@ -133,6 +136,18 @@ export class GraphClient {
         return this.#getPage(url, call, decode, undefined);
     }
 
+    /**
+     * How many users the directory holds, as Graph estimates it (`$count` needs
+     * `ConsistencyLevel: eventual`, so it may lag a little): enough to size a run's structures.
+     */
+    async countUsers(call: CallOptions = {}): Promise<number> {
+        const url = new URL(`${this.#options.graphEndpoint}/v1.0/users`);
+        url.searchParams.set('$count', 'true');
+        url.searchParams.set('$top', '1');
+        url.searchParams.set('$select', 'id');
+        return this.#getPage(url.toString(), call, decodeCount, undefined, { ConsistencyLevel: 'eventual' });
+    }
+
     /** Every page of users, parsed, following nextLinks until there are none (see `followPages`). */
     listUserPages(options: PageRequestOptions = {}, call: CallOptions = {}): AsyncGenerator<UsersPage> {
         return this.followPages(this.usersUrl(options), this.#parseUsersPage, call);
@@ -153,10 +168,10 @@ export class GraphClient {
         try {
             while (current !== undefined) {
                 const page: P = await current.promise;
-                walk.followed.add(current.url);
+                walk.followed.add(linkKey(current.url));
                 let next: PendingPage<P> | undefined;
                 if (page.nextLink !== undefined) {
-                    if (walk.followed.has(page.nextLink)) throw repeatedNextLink(walk.followed.size);
+                    if (walk.followed.has(linkKey(page.nextLink))) throw repeatedNextLink(walk.followed.size);
                     next = current.ahead?.url === page.nextLink ? current.ahead : undefined;
                     if (next === undefined) {
                         if (current.ahead !== undefined) await discard(current.ahead);
@@ -194,7 +209,7 @@ export class GraphClient {
             if (pending.hint !== undefined) return false;
             const hint = findNextLinkHintInBody(body);
             // A link back to an answered page is refused once decoded; never run ahead to it.
-            if (hint === undefined || hint === url || walk.followed.has(hint)) return false;
+            if (hint === undefined || hint === url || walk.followed.has(linkKey(hint))) return false;
             try {
                 // The token goes only to the configured origin, guessed link or not.
                 pending.hint = resolveNextLink(hint, this.#options.graphEndpoint);
@@ -225,7 +240,13 @@ export class GraphClient {
         return { users: value as GraphUser[], nextLink, requestId };
     };
 
-    async #getPage<P>(url: string, call: CallOptions, decode: PageDecoder<P>, onBody: BodyListener | undefined): Promise<P> {
+    async #getPage<P>(
+        url: string,
+        call: CallOptions,
+        decode: PageDecoder<P>,
+        onBody: BodyListener | undefined,
+        headers: Readonly<Record<string, string>> = {},
+    ): Promise<P> {
         // Defence in depth: nothing but the configured Graph origin ever gets the token.
         if (new URL(url).origin !== this.#origin) resolveNextLink(url, this.#options.graphEndpoint);
         const started = Date.now();
@@ -248,7 +269,12 @@ export class GraphClient {
             let retryAfterHeader: string | null = null;
             try {
                 const response = await fetch(url, {
-                    headers: { Authorization: `Bearer ${token.token}`, Accept: 'application/json', 'client-request-id': clientRequestId },
+                    headers: {
+                        ...headers,
+                        Authorization: `Bearer ${token.token}`,
+                        Accept: 'application/json',
+                        'client-request-id': clientRequestId,
+                    },
                     // A redirect would carry the token to wherever it points.
                     redirect: 'error',
                     signal: combineSignals(AbortSignal.timeout(this.#retry.requestTimeoutMs), call.signal),
@@ -351,6 +377,20 @@ export class GraphClient {
         await sleep(ms, undefined, call.signal === undefined ? {} : { signal: call.signal });
     }
 }
+
+function linkKey(url: string): string {
+    return createHash('sha256').update(url).digest('base64');
+}
+
+const decodeCount: PageDecoder<number> = (bytes, requestId) => {
+    const count = (JSON.parse(utf8.decode(bytes)) as { '@odata.count'?: unknown } | null)?.['@odata.count'];
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+        throw new GraphError('GraphMalformedResponse', 'Graph answered $count=true without a count.', {
+            ...(requestId === undefined ? {} : { requestId }),
+        });
+    }
+    return count;
+};
 
 function repeatedNextLink(pagesRead: number): GraphError {
     return new GraphError(

@@ -5,6 +5,7 @@ import {
     forEachElement,
     forEachMember,
     skipByteOrderMark,
+    skipString,
     skipValue,
     skipWhitespace,
 } from '../json/scanJson.js';
@@ -53,8 +54,9 @@ export function scanUsersPage(body: Buffer, select: SelectedProperties): Scanned
         const key = PAGE_KEYS.indexOf(body, keyStart, keyEnd);
         if (key === 0 && body[valueStart] === 0x5b) {
             const list: ScannedUser[] = [];
+            const order: number[] = [];
             const valueEnd = forEachElement(body, valueStart, (at) => {
-                const user = scanUser(body, at, select, lineBreaks);
+                const user = scanUser(body, at, select, lineBreaks, order);
                 list.push(user);
                 return user.end;
             });
@@ -71,31 +73,49 @@ export function scanUsersPage(body: Buffer, select: SelectedProperties): Scanned
     return { users, nextLink, deltaLink };
 }
 
-function scanUser(body: Buffer, start: number, select: SelectedProperties, lineBreaks: boolean): ScannedUser {
+/**
+ * One element of `value`. The member loop is written out rather than run through forEachMember:
+ * this is the export's hottest loop (every property of every user), and it guesses each key
+ * from the previous user's order.
+ */
+function scanUser(body: Buffer, start: number, select: SelectedProperties, lineBreaks: boolean, order: number[]): ScannedUser {
     if (body[start] !== 0x7b) return { id: undefined, start, end: skipValue(body, start), verbatim: false, removed: undefined };
-    const seen: { id: string | undefined; removed: string | null | undefined; bits: number; extra: boolean } = {
-        id: undefined,
-        removed: undefined,
-        bits: 0,
-        extra: false,
-    };
-    const end = forEachMember(body, start, (keyStart, keyEnd, valueStart) => {
-        const valueEnd = skipValue(body, valueStart);
-        const index = select.keys.indexOf(body, keyStart, keyEnd);
-        if (index < 0) {
-            seen.extra = true;
-            if (REMOVED_KEY.indexOf(body, keyStart, keyEnd) === 0) seen.removed = removalReason(body, valueStart, valueEnd);
-        } else {
-            const bit = 2 ** index;
-            // A repeated key: JSON.parse keeps the last, a verbatim line would keep both.
-            if ((seen.bits & bit) !== 0) seen.extra = true;
-            seen.bits |= bit;
-            if (index === select.idIndex) seen.id = body[valueStart] === QUOTE ? decodeString(body, valueStart, valueEnd) : undefined;
+    let id: string | undefined;
+    let removed: string | null | undefined;
+    let bits = 0;
+    let extra = false;
+    let i = skipWhitespace(body, start + 1);
+    let member = 0;
+    if (body[i] !== 0x7d) {
+        for (;;) {
+            const keyStart = i;
+            const keyEnd = skipString(body, i);
+            i = skipWhitespace(body, keyEnd);
+            if (body[i] !== 0x3a) throw new JsonSyntaxError('expected ":"', i);
+            const valueStart = skipWhitespace(body, i + 1);
+            const valueEnd = skipValue(body, valueStart);
+            const index = select.keys.indexOf(body, keyStart, keyEnd, order[member] ?? -1);
+            order[member] = index;
+            member += 1;
+            if (index < 0) {
+                extra = true;
+                if (REMOVED_KEY.indexOf(body, keyStart, keyEnd) === 0) removed = removalReason(body, valueStart, valueEnd);
+            } else {
+                const bit = 1 << index;
+                // A repeated key: JSON.parse keeps the last, a verbatim line would keep both.
+                if ((bits & bit) !== 0) extra = true;
+                bits |= bit;
+                if (index === select.idIndex) id = body[valueStart] === QUOTE ? decodeString(body, valueStart, valueEnd) : undefined;
+            }
+            i = skipWhitespace(body, valueEnd);
+            if (body[i] === 0x7d) break;
+            if (body[i] !== 0x2c) throw new JsonSyntaxError('expected "," or "}"', i);
+            i = skipWhitespace(body, i + 1);
         }
-        return valueEnd;
-    });
-    const verbatim = !seen.extra && seen.bits === select.allBits && !(lineBreaks && hasLineBreak(body, start, end));
-    return { id: seen.id, start, end, verbatim, removed: seen.removed };
+    }
+    const end = i + 1;
+    const verbatim = !extra && bits === select.allBits && !(lineBreaks && hasLineBreak(body, start, end));
+    return { id, start, end, verbatim, removed };
 }
 
 function removalReason(body: Buffer, start: number, end: number): string | null {

@@ -51,10 +51,14 @@ export function skipWhitespace(b: Uint8Array, i: number): number {
 /** `i` at an opening quote; returns the index after the closing quote. */
 export function skipString(b: Uint8Array, i: number): number {
     if (b[i] !== QUOTE) throw new JsonSyntaxError('expected a string', i);
-    const n = b.length;
     i += 1;
-    while (i < n) {
-        const c = b[i] ?? 0;
+    for (;;) {
+        const c = b[i];
+        // The hot path: a plain character (an undefined past the end fails every comparison).
+        if (c !== undefined && c >= 0x20 && c !== QUOTE && c !== BACKSLASH) {
+            i += 1;
+            continue;
+        }
         if (c === QUOTE) return i + 1;
         if (c === BACKSLASH) {
             const e = b[i + 1];
@@ -68,13 +72,10 @@ export function skipString(b: Uint8Array, i: number): number {
             } else {
                 throw new JsonSyntaxError('bad escape', i);
             }
-        } else if (c < 0x20) {
-            throw new JsonSyntaxError('control character in a string', i);
-        } else {
-            i += 1;
+            continue;
         }
+        throw new JsonSyntaxError(c === undefined ? 'unterminated string' : 'control character in a string', i);
     }
-    throw new JsonSyntaxError('unterminated string', i);
 }
 
 function skipNumber(b: Uint8Array, i: number): number {
@@ -122,14 +123,18 @@ function skipKey(b: Uint8Array, i: number): number {
 
 /**
  * `i` at the first byte of a value (whitespace already skipped); returns the index just after it.
- * Iterative, so nesting depth is bounded by memory rather than the call stack.
+ * Scalars return at once; containers are walked iteratively, so nesting depth is bounded by
+ * memory rather than the call stack.
  */
 export function skipValue(b: Uint8Array, i: number): number {
+    const c = b[i];
+    if (c === QUOTE) return skipString(b, i);
+    if (c !== OPEN_OBJECT && c !== OPEN_ARRAY) return c === MINUS || isDigit(c) ? skipNumber(b, i) : skipLiteral(b, i);
     // One entry per open container: true for an object, false for an array.
     const open: boolean[] = [];
     for (;;) {
-        const c = b[i];
-        if (c === OPEN_OBJECT) {
+        const d = b[i];
+        if (d === OPEN_OBJECT) {
             i = skipWhitespace(b, i + 1);
             if (b[i] === CLOSE_OBJECT) {
                 i += 1;
@@ -138,7 +143,7 @@ export function skipValue(b: Uint8Array, i: number): number {
                 i = skipKey(b, i);
                 continue;
             }
-        } else if (c === OPEN_ARRAY) {
+        } else if (d === OPEN_ARRAY) {
             i = skipWhitespace(b, i + 1);
             if (b[i] === CLOSE_ARRAY) {
                 i += 1;
@@ -146,9 +151,9 @@ export function skipValue(b: Uint8Array, i: number): number {
                 open.push(false);
                 continue;
             }
-        } else if (c === QUOTE) {
+        } else if (d === QUOTE) {
             i = skipString(b, i);
-        } else if (c === MINUS || isDigit(c)) {
+        } else if (d === MINUS || isDigit(d)) {
             i = skipNumber(b, i);
         } else {
             i = skipLiteral(b, i);
@@ -158,12 +163,12 @@ export function skipValue(b: Uint8Array, i: number): number {
             const inObject = open.at(-1);
             if (inObject === undefined) return i;
             i = skipWhitespace(b, i);
-            const d = b[i];
-            if (d === COMMA) {
+            const e = b[i];
+            if (e === COMMA) {
                 i = inObject ? skipKey(b, i + 1) : skipWhitespace(b, i + 1);
                 break;
             }
-            if (d !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) throw new JsonSyntaxError(`expected "," or "${inObject ? '}' : ']'}"`, i);
+            if (e !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) throw new JsonSyntaxError(`expected "," or "${inObject ? '}' : ']'}"`, i);
             open.pop();
             i += 1;
         }

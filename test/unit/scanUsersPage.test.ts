@@ -52,9 +52,11 @@ describe('users cut out of a page without parsing it', () => {
                 const body = Buffer.from(serialize(page, style));
                 const scanned = scanUsersPage(body, select);
                 assert.equal(scanned.nextLink, next ?? undefined);
-                assert.equal(scanned.users?.length, users.length);
-                scanned.users?.forEach((found, i) => {
-                    const original = users[i] as Record<string, unknown>;
+                const all = scanned.users ?? [];
+                assert.equal(all.length, users.length);
+                users.forEach((original, i) => {
+                    const found = all[i];
+                    assert.ok(found !== undefined);
                     assert.deepEqual(JSON.parse(body.toString('utf8', found.start, found.end)), original);
                     assert.equal(found.id, original.id);
                     const line = userLineBytes(body, found, select);
@@ -80,8 +82,9 @@ describe('users cut out of a page without parsing it', () => {
         const text = '\ufeff{"value":[],"@odata.nextLink":"x","value":[{"\\u0069d":"b","id":"c"}],"@odata.nextLink":null}';
         const scanned = scanUsersPage(Buffer.from(text), select);
         assert.equal(scanned.nextLink, undefined);
-        assert.equal(scanned.users?.[0]?.id, 'c');
-        assert.equal(scanned.users?.[0]?.verbatim, false);
+        const [user] = scanned.users ?? [];
+        assert.equal(user?.id, 'c');
+        assert.equal(user.verbatim, false);
     });
 
     it('marks delta removals with their reason, and refuses what is not JSON', () => {
