@@ -14,10 +14,14 @@ export interface Change {
  */
 export class ChangeSet {
     readonly #changes = new Map<string, Change>();
+    /** Hashes of the ids' UTF-8 bytes: lets a merge skip most lines without making a string of their id. */
+    readonly #hashes = new Set<number>();
     #bytes = 0;
     #duplicates = 0;
 
     add(change: Change): void {
+        const id = Buffer.from(change.id, 'utf8');
+        this.#hashes.add(hashBytes(id, 0, id.length));
         const previous = this.#changes.get(change.id);
         if (previous !== undefined) {
             this.#duplicates += 1;
@@ -29,6 +33,11 @@ export class ChangeSet {
 
     get(id: string): Change | undefined {
         return this.#changes.get(id);
+    }
+
+    /** False when no change has the id whose UTF-8 bytes are `start`..`end` of `bytes`; true means "maybe". */
+    mayHave(bytes: Uint8Array, start: number, end: number): boolean {
+        return this.#hashes.has(hashBytes(bytes, start, end));
     }
 
     /** Distinct users changed. */
@@ -49,4 +58,11 @@ export class ChangeSet {
     values(): IterableIterator<Change> {
         return this.#changes.values();
     }
+}
+
+/** FNV-1a, kept to 30 bits so the Set holds small integers. */
+function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+    let h = 0x811c9dc5;
+    for (let k = start; k < end; k += 1) h = Math.imul(h ^ (bytes[k] ?? 0), 0x01000193);
+    return h & 0x3fffffff;
 }

@@ -196,7 +196,6 @@ async function runIncremental(run: Run, state: DeltaState): Promise<FinishedRun>
             baseInfo: state.snapshot,
             changes: read.changes,
             sink,
-            ids: new IdSet(state.snapshot.userCount + read.changes.size),
             ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
         });
         const snapshot = await sink.finish();
