@@ -1,4 +1,5 @@
 import type { ColdStartResult } from './measureColdStart.js';
+import type { DeltaResult } from './measureDelta.js';
 import type { InvocationResult, TokenPathResult } from './measureInvocations.js';
 import type { MemoryFigure } from './measureMemory.js';
 import type { ThroughputResult } from './measureThroughput.js';
@@ -21,6 +22,7 @@ export interface BenchResults {
     readonly invocation: InvocationResult;
     readonly tokenPath: TokenPathResult;
     readonly coldStart: ColdStartResult;
+    readonly delta: DeltaResult;
     readonly goals: readonly Goal[];
 }
 
@@ -53,5 +55,17 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
             results.tokenPath.tokenRequests === 1,
         ),
         goal('cold import, entry/SDKs', '<= 0.5', results.coldStart.importRatio.median, results.coldStart.importRatio.median <= 0.5),
+        goal(
+            `incremental/full Graph requests, ${results.delta.users} users, ${results.delta.changedUsers} changed`,
+            '<= 0.1',
+            results.delta.requestRatio.median,
+            results.delta.requestRatio.median <= 0.1,
+        ),
+        goal(
+            `incremental/full wall time, ${results.delta.latencyMs} ms per page`,
+            '<= 0.2',
+            results.delta.wallRatio.median,
+            results.delta.wallRatio.median <= 0.2,
+        ),
     ];
 }

@@ -11,6 +11,7 @@ import { runTrustingSandboxCa, startAzurite } from '../sandbox/index.js';
 import { judgeGoals, type BenchResults } from './BenchResults.js';
 import { formatTable } from './formatTable.js';
 import { measureColdStart } from './measureColdStart.js';
+import { measureDelta } from './measureDelta.js';
 import { measureInvocationOverhead, measureTokenPath } from './measureInvocations.js';
 import { measureMemory } from './measureMemory.js';
 import { measureThroughput } from './measureThroughput.js';
@@ -42,6 +43,8 @@ async function bench(argv: readonly string[]): Promise<number> {
         const tokenPath = await measureTokenPath(options);
         progress(`cold start: ${options.coldRuns} runs`);
         const coldStart = await measureColdStart(options, ROOT);
+        progress(`incremental vs full: ${options.deltaUsers} users at ${options.deltaLatency} ms per page x ${options.runs} runs`);
+        const delta = await measureDelta(options, azurite);
         const smallest = memory[0]?.peakRssMb.median ?? Number.NaN;
         const largest = memory.at(-1)?.peakRssMb.median ?? Number.NaN;
         const partial = {
@@ -52,6 +55,7 @@ async function bench(argv: readonly string[]): Promise<number> {
             invocation,
             tokenPath,
             coldStart,
+            delta,
         };
         const results: BenchResults = { ...partial, goals: judgeGoals(partial) };
         const out = resolve(options.out);

@@ -13,7 +13,7 @@ import { it } from 'node:test';
 
 const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 const SMALL = ['--users', '2000', '--runs', '1', '--memory-sizes', '1000,2000', '--latencies', '0,20'];
-const FEW = ['--invocations', '100', '--samples', '20', '--cold-runs', '1'];
+const FEW = ['--invocations', '100', '--samples', '20', '--cold-runs', '1', '--delta-users', '3000', '--delta-latency', '0'];
 const SUMMARY = ['median', 'min', 'max', 'runs'];
 
 function assertFinite(value: unknown, path: string): void {
@@ -63,6 +63,20 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
         for (const key of ['entryImportMs', 'sdkImportMs', 'importRatio', 'firstResponseMs', 'rawCallsMs', 'firstResponseRatio']) {
             assertSummary(r.coldStart?.[key], `coldStart.${key}`);
         }
+        for (const key of [
+            'fullMs',
+            'incrementalMs',
+            'wallRatio',
+            'fullRequests',
+            'incrementalRequests',
+            'requestRatio',
+            'changeFileBytes',
+            'mergeUsersPerSecond',
+            'incrementalPeakRssMb',
+        ]) {
+            assertSummary(r.delta?.[key], `delta.${key}`);
+        }
+        assert.equal(r.delta?.changedUsers, 30);
         const goals = r.goals as unknown as { name: string; value: unknown; met: unknown }[];
         assert.ok(goals.length > 0);
         for (const g of goals) {
