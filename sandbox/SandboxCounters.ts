@@ -10,6 +10,10 @@ export class SandboxCounters {
     keyVaultSecretReads = 0;
     /** All Key Vault requests, challenges included. */
     keyVaultRequests = 0;
+    /** Token endpoint POSTs that carried a client assertion (certificate or federated). */
+    assertionTokenRequests = 0;
+    /** Assertions presented again (same jti) while still valid: Entra accepts that until `exp`. */
+    assertionReuses = 0;
     /** All Graph requests. */
     graphRequests = 0;
     /** Graph pages answered with 200. */
@@ -21,6 +25,8 @@ export class SandboxCounters {
         this.identityRequests = 0;
         this.keyVaultSecretReads = 0;
         this.keyVaultRequests = 0;
+        this.assertionTokenRequests = 0;
+        this.assertionReuses = 0;
         this.graphRequests = 0;
         this.graphPages = 0;
     }
