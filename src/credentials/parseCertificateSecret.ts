@@ -116,6 +116,6 @@ function invalid(message: string): SecretError {
 
 function passwordProtected(where: string): SecretError {
     return new SecretError('KeyVaultCertificatePasswordProtected', `${where} is protected by a password; the app cannot open it.`, {
-        hint: `Import it as a Key Vault certificate, which stores it without the password: \`az keyvault certificate import --vault-name <vault> -n <name> -f cert.pfx --password <password>\` (not \`az keyvault secret set\`); or let Key Vault create one: \`${ROTATE}\`.`,
+        hint: `Import it as a Key Vault certificate (Key Vault then keeps it without a password) with \`az keyvault certificate import --vault-name <vault> -n <name> -f cert.pfx --password <password>\` (not \`az keyvault secret set\`); or let Key Vault create one: \`${ROTATE}\`.`,
     });
 }
