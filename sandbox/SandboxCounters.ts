@@ -14,6 +14,8 @@ export class SandboxCounters {
     assertionTokenRequests = 0;
     /** Assertions presented again (same jti) while still valid: Entra accepts that until `exp`. */
     assertionReuses = 0;
+    /** Assertions presented at or after their `exp` (accepted within Entra's clock skew, but a client should not). */
+    expiredAssertions = 0;
     /** All Graph requests. */
     graphRequests = 0;
     /** Graph pages answered with 200. */
@@ -27,6 +29,7 @@ export class SandboxCounters {
         this.keyVaultRequests = 0;
         this.assertionTokenRequests = 0;
         this.assertionReuses = 0;
+        this.expiredAssertions = 0;
         this.graphRequests = 0;
         this.graphPages = 0;
     }

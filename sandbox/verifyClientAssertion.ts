@@ -34,6 +34,7 @@ export async function verifyClientAssertion(
         return { status: 400, error: 'invalid_request', code: 50027, description: 'JWT token is invalid or malformed.' };
     }
     state.sensitive.push(assertion);
+    if (typeof claims.exp === 'number' && Date.now() / 1000 >= claims.exp) state.counters.expiredAssertions++;
     const outsideTime = timeRange(claims);
     return claims.iss === clientId
         ? verifyCertificateAssertion(state, assertion, header, claims, clientId, tokenEndpoint, outsideTime)
