@@ -50,9 +50,10 @@ export async function createSandboxCertificate(options: { subject?: string; vali
         extensions: [new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true)],
     });
     const der = Buffer.from(cert.rawData);
-    const keyPem = x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY');
+    // PEM files end with a newline, so that concatenated blocks stay parseable (as in Key Vault's PEM secrets).
+    const keyPem = `${x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY').trimEnd()}\n`;
     return {
-        certPem: cert.toString('pem'),
+        certPem: `${cert.toString('pem').trimEnd()}\n`,
         keyPem,
         thumbprintSha1: createHash('sha1').update(der).digest('hex').toUpperCase(),
         x5t: createHash('sha1').update(der).digest('base64url'),
