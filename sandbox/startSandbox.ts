@@ -97,6 +97,8 @@ export interface Sandbox {
     disableSecret(): void;
     /** SHA-1 thumbprint (upper-case hex) of the newest certificate. */
     readonly certificateThumbprint: string;
+    /** The newest certificate with its key, for stand-in tests that sign assertions by hand. */
+    readonly clientCertificate: SandboxCertificate;
     /**
      * Key Vault renews the certificate: a new key and certificate, registered on the app and written as a new
      * version of the certificate's secret; revokeOld (default true) removes the older ones from the app.
@@ -290,6 +292,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         },
         get certificateThumbprint() {
             return clientCertificate.thumbprintSha1;
+        },
+        get clientCertificate() {
+            return clientCertificate;
         },
         async rotateCertificate(rotate = {}) {
             const next = await createSandboxCertificate();
