@@ -47,7 +47,12 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
                 k.keyVaultReads,
                 k.keyVaultReads === (k.credential === 'managedIdentity' ? 0 : 1),
             ),
-            goal(`${k.credential}: identity requests per ${k.invocations} invocations`, '1', k.managedIdentityRequests, k.managedIdentityRequests === 1),
+            goal(
+                `${k.credential}: identity requests per ${k.invocations} invocations`,
+                '1',
+                k.managedIdentityRequests,
+                k.managedIdentityRequests === 1,
+            ),
             goal(`${k.credential}: token requests per ${k.invocations} invocations`, '1', k.tokenRequests, k.tokenRequests === 1),
         ]),
         goal('cold import, entry/SDKs', '<= 0.5', results.coldStart.importRatio.median, results.coldStart.importRatio.median <= 0.5),

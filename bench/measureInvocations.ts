@@ -74,13 +74,22 @@ export async function measureTokenPath(options: BenchOptions): Promise<TokenPath
         let counts = { keyVaultReads: 0, tokenRequests: 0, managedIdentityRequests: 0, failures: 0 };
         for (let run = 0; run < options.runs; run += 1) {
             // A new sandbox per run: its user-assigned identity is new, so no process-wide cache carries over.
-            await withSandbox(TOKEN_PATH_DIRECTORY, async (sandbox) => {
-                sandbox.counters.reset();
-                const result = await runChild<TokenPathRun>('tokenPathChild', [String(options.invocations)], childEnv(sandbox));
-                runs.push(result);
-                const { keyVaultSecretReads, tokenRequests, identityRequests } = sandbox.counters;
-                counts = { keyVaultReads: keyVaultSecretReads, tokenRequests, managedIdentityRequests: identityRequests, failures: result.failures };
-            }, credential);
+            await withSandbox(
+                TOKEN_PATH_DIRECTORY,
+                async (sandbox) => {
+                    sandbox.counters.reset();
+                    const result = await runChild<TokenPathRun>('tokenPathChild', [String(options.invocations)], childEnv(sandbox));
+                    runs.push(result);
+                    const { keyVaultSecretReads, tokenRequests, identityRequests } = sandbox.counters;
+                    counts = {
+                        keyVaultReads: keyVaultSecretReads,
+                        tokenRequests,
+                        managedIdentityRequests: identityRequests,
+                        failures: result.failures,
+                    };
+                },
+                credential,
+            );
         }
         figures.push({
             credential,

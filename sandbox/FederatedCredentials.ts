@@ -6,9 +6,7 @@ export interface FederatedCredential {
     readonly audiences: readonly string[];
 }
 
-export type FederationMatch =
-    | { readonly ok: true }
-    | { readonly ok: false; readonly code: 70021 | 700211 | 700212 | 700213 };
+export type FederationMatch = { readonly ok: true } | { readonly ok: false; readonly code: 70021 | 700211 | 700212 | 700213 };
 
 /** The app's federated credentials; matched case-sensitively, as Entra has done since 2025. */
 export class FederatedCredentials {

@@ -35,7 +35,9 @@ const ALGORITHM = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', publicExponent: 
 const DAY_MS = 86_400_000;
 
 /** A self-signed RSA 2048 certificate, as `az keyvault certificate create` makes with the default policy. */
-export async function createSandboxCertificate(options: { subject?: string; validDays?: number; notBefore?: Date } = {}): Promise<SandboxCertificate> {
+export async function createSandboxCertificate(
+    options: { subject?: string; validDays?: number; notBefore?: Date } = {},
+): Promise<SandboxCertificate> {
     const keys = await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify']);
     const notBefore = options.notBefore ?? new Date(Date.now() - 60_000);
     const serial = Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)));

@@ -96,7 +96,12 @@ async function token(state: SandboxState, exchange: ServiceExchange, tenant: str
             fail(400, 'invalid_request', 50027, `Invalid client_assertion_type; expected '${JWT_BEARER}'.`);
             return;
         }
-        const rejection = await verifyClientAssertion(state, assertion, clientId, `${state.origins.entra}/${state.tenantId}/oauth2/v2.0/token`);
+        const rejection = await verifyClientAssertion(
+            state,
+            assertion,
+            clientId,
+            `${state.origins.entra}/${state.tenantId}/oauth2/v2.0/token`,
+        );
         if (rejection !== undefined) {
             fail(rejection.status, rejection.error, rejection.code, rejection.description);
             return;

@@ -65,7 +65,11 @@ export function createIdentityHandler(state: SandboxState): (exchange: ServiceEx
             }
         }
         const [appId, objectId, mirid] = userAssigned
-            ? [state.userAssignedClientId, state.userAssignedObjectId, `${RESOURCE_GROUP}/Microsoft.ManagedIdentity/userAssignedIdentities/id-sandbox`]
+            ? [
+                  state.userAssignedClientId,
+                  state.userAssignedObjectId,
+                  `${RESOURCE_GROUP}/Microsoft.ManagedIdentity/userAssignedIdentities/id-sandbox`,
+              ]
             : [state.managedIdentityClientId, state.managedIdentityObjectId, `${RESOURCE_GROUP}/Microsoft.Web/sites/func-sandbox`];
         const issued = await state.issuer.issue({
             // Tokens for federation are v2 tokens of the tenant's authority: the issuer federated credentials name.

@@ -61,7 +61,9 @@ if (existsSync(target) && !readFileSync(target, 'utf8').includes(`"${MARKER}"`))
 }
 await writeFile(target, text, { mode: 0o600 });
 console.log(text);
-console.error(`Sandbox up with ${userCount} users (GRAPH_CREDENTIAL=${credential}); wrote ${target}. Run \`func start\` in another terminal; Ctrl+C stops the sandbox.`);
+console.error(
+    `Sandbox up with ${userCount} users (GRAPH_CREDENTIAL=${credential}); wrote ${target}. Run \`func start\` in another terminal; Ctrl+C stops the sandbox.`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -237,7 +237,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         credential === 'keyVaultSecret'
             ? { ...common, ...keyVault, GRAPH_CLIENT_SECRET_NAME: secretName }
             : credential === 'keyVaultCertificate'
-              ? { ...common, ...keyVault, GRAPH_CREDENTIAL: credential, GRAPH_CLIENT_CERTIFICATE_NAME: certificateName, AZURE_CLIENT_ID: state.userAssignedClientId }
+              ? {
+                    ...common,
+                    ...keyVault,
+                    GRAPH_CREDENTIAL: credential,
+                    GRAPH_CLIENT_CERTIFICATE_NAME: certificateName,
+                    AZURE_CLIENT_ID: state.userAssignedClientId,
+                }
               : { ...common, GRAPH_CREDENTIAL: credential, AZURE_CLIENT_ID: state.userAssignedClientId },
     );
     let closed: Promise<void> | undefined;

@@ -11,7 +11,8 @@ export interface AssertionRejection {
     readonly description: string;
 }
 
-const CERT_DOCS = 'Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .';
+const CERT_DOCS =
+    'Review the documentation at https://docs.microsoft.com/azure/active-directory/develop/active-directory-certificate-credentials .';
 const WIF_DOCS = 'https://learn.microsoft.com/entra/workload-id/workload-identity-federation';
 
 /**
@@ -28,7 +29,7 @@ export async function verifyClientAssertion(
     let header: Record<string, unknown>;
     let claims: JWTPayload;
     try {
-        header = decodeProtectedHeader(assertion) as Record<string, unknown>;
+        header = decodeProtectedHeader(assertion);
         claims = decodeJwt(assertion);
     } catch {
         return { status: 400, error: 'invalid_request', code: 50027, description: 'JWT token is invalid or malformed.' };
@@ -50,27 +51,48 @@ async function verifyCertificateAssertion(
     tokenEndpoint: string,
     outsideTime: AssertionRejection | undefined,
 ): Promise<AssertionRejection | undefined> {
-    const invalidClient = (code: number, description: string): AssertionRejection => ({ status: 401, error: 'invalid_client', code, description });
+    const invalidClient = (code: number, description: string): AssertionRejection => ({
+        status: 401,
+        error: 'invalid_client',
+        code,
+        description,
+    });
     if (header.alg !== 'PS256' && header.alg !== 'RS256') {
-        return { status: 400, error: 'invalid_request', code: 5002738, description: `Invalid JWT token. '${String(header.alg)}' is not a supported signature algorithm.` };
+        return {
+            status: 400,
+            error: 'invalid_request',
+            code: 5002738,
+            description: `Invalid JWT token. '${String(header.alg)}' is not a supported signature algorithm.`,
+        };
     }
     if (typeof header['x5t#S256'] !== 'string' && typeof header.x5t !== 'string') {
-        return { status: 400, error: 'invalid_request', code: 50027, description: 'Invalid JWT token. No certificate thumbprint specified in token header.' };
+        return {
+            status: 400,
+            error: 'invalid_request',
+            code: 50027,
+            description: 'Invalid JWT token. No certificate thumbprint specified in token header.',
+        };
     }
     const sent = typeof header['x5t#S256'] === 'string' ? header['x5t#S256'] : String(header.x5t);
     const thumbprint = Buffer.from(sent, 'base64url').toString('hex').toUpperCase();
     const keysOf = `Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/${clientId}'`;
     const registered = state.appCertificates.find(header);
     if (registered === undefined) {
-        return invalidClient(700027, `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', ${keysOf}]`);
+        return invalidClient(
+            700027,
+            `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', ${keysOf}]`,
+        );
     }
     const { notBefore, notAfter } = registered.certificate;
     const found = `Found key 'Start=${usDate(notBefore)}, End=${usDate(notAfter)}'`;
     if (Date.now() > notAfter.getTime()) {
-        return invalidClient(700027, `Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '${thumbprint}', ${found}, ${keysOf}]`);
+        return invalidClient(
+            700027,
+            `Client assertion contains an invalid signature. [Reason - The key used is expired., Thumbprint of key used by client: '${thumbprint}', ${found}, ${keysOf}]`,
+        );
     }
     try {
-        await compactVerify(assertion, registered.publicKey, { algorithms: [String(header.alg)] });
+        await compactVerify(assertion, registered.publicKey, { algorithms: [header.alg] });
     } catch {
         return invalidClient(
             7000274,
@@ -87,7 +109,12 @@ async function verifyCertificateAssertion(
     }
     if (outsideTime !== undefined) return outsideTime;
     if (typeof claims.jti !== 'string' || claims.jti === '') {
-        return { status: 400, error: 'invalid_request', code: 50027, description: 'JWT token is invalid or malformed. The jti claim is missing.' };
+        return {
+            status: 400,
+            error: 'invalid_request',
+            code: 50027,
+            description: 'JWT token is invalid or malformed. The jti claim is missing.',
+        };
     }
     // The documentation lets an assertion "be used until" exp (MSAL Node reuses one for 10 minutes): count, accept.
     if (state.assertionIds.has(claims.jti)) state.counters.assertionReuses++;
@@ -101,9 +128,9 @@ async function verifyFederatedAssertion(
     claims: JWTPayload,
     outsideTime: AssertionRejection | undefined,
 ): Promise<AssertionRejection | undefined> {
-    const issuer = String(claims.iss ?? '');
-    const subject = String(claims.sub ?? '');
-    const audience = (Array.isArray(claims.aud) ? claims.aud : [claims.aud ?? '']).map(String);
+    const issuer = claims.iss ?? '';
+    const subject = claims.sub ?? '';
+    const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud ?? ''];
     const noRecord = (code: number, what: string): AssertionRejection => ({
         status: code === 70021 ? 400 : 401,
         error: code === 70021 ? 'invalid_request' : 'invalid_client',
@@ -116,12 +143,19 @@ async function verifyFederatedAssertion(
     if (state.faults.federation.propagation.take() !== undefined) return noRecord(70021, '');
     // The sandbox's identity endpoint is the only issuer it trusts, as Entra trusts its own tokens.
     if ((await state.issuer.verifySignature(assertion)) === undefined) {
-        return { status: 401, error: 'invalid_client', code: 50013, description: 'Assertion failed signature validation. [Reason - The key was not found.]' };
+        return {
+            status: 401,
+            error: 'invalid_client',
+            code: 50013,
+            description: 'Assertion failed signature validation. [Reason - The key was not found.]',
+        };
     }
     if (outsideTime !== undefined) return outsideTime;
     const match = state.federatedCredentials.match(issuer, subject, audience);
     if (match.ok) return undefined;
-    const what = { 70021: '', 700211: `issuer '${issuer}'`, 700212: `audience '${audience.join(',')}'`, 700213: `subject '${subject}'` }[match.code];
+    const what = { 70021: '', 700211: `issuer '${issuer}'`, 700212: `audience '${audience.join(',')}'`, 700213: `subject '${subject}'` }[
+        match.code
+    ];
     return noRecord(match.code, what);
 }
 

@@ -46,7 +46,10 @@ export function loadCoreSettings(env: Environment): CoreSettings {
         problems.push(...error.problems);
     }
     // Only the chosen mode's settings are required, so no mode needs a value it never reads; one error still names all.
-    const raw = (name: string): string | undefined => env[name]?.trim() || undefined;
+    const raw = (name: string): string | undefined => {
+        const value = env[name]?.trim();
+        return value === '' ? undefined : value;
+    };
     const credential = (raw('GRAPH_CREDENTIAL') ?? 'keyVaultSecret') as GraphCredentialKind;
     if ((credential === 'keyVaultSecret' || credential === 'keyVaultCertificate') && raw('KEY_VAULT_URL') === undefined) {
         problems.push({ name: 'KEY_VAULT_URL', problem: `is required when GRAPH_CREDENTIAL is ${credential}` });

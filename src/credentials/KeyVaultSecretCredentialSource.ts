@@ -26,7 +26,10 @@ export class KeyVaultSecretCredentialSource implements GraphCredentialSource {
 
     isStaleCredentialError(error: unknown): boolean {
         const code = aadstsCodeOf(error);
-        return (error as { errorCode?: unknown } | undefined)?.errorCode === 'invalid_client' || (code !== undefined && STALE_SECRET_CODES.has(code));
+        return (
+            (error as { errorCode?: unknown } | undefined)?.errorCode === 'invalid_client' ||
+            (code !== undefined && STALE_SECRET_CODES.has(code))
+        );
     }
 
     isPropagationError(): boolean {

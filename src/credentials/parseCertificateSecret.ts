@@ -39,7 +39,9 @@ export function parseCertificateSecret(secret: ClientSecret, context: Certificat
         throw invalid(`${where} has content type "${contentType.slice(0, 40)}"; expected ${PKCS12_CONTENT_TYPE} or ${PEM_CONTENT_TYPE}.`);
     }
     const { certificates, privateKeys } =
-        contentType === PEM_CONTENT_TYPE || (contentType === undefined && looksPem) ? readPem(secret.value, where) : readPfx(secret.value, where);
+        contentType === PEM_CONTENT_TYPE || (contentType === undefined && looksPem)
+            ? readPem(secret.value, where)
+            : readPfx(secret.value, where);
     if (certificates.length === 0) throw invalid(`${where} holds no certificate.`);
     if (privateKeys.length === 0) {
         throw new SecretError('KeyVaultCertificateNoPrivateKey', `${where} holds no private key: its key is not exportable.`, {
@@ -50,7 +52,9 @@ export function parseCertificateSecret(secret: ClientSecret, context: Certificat
         const leaf = certificates.find((certificate) => certificate.checkPrivateKey(key));
         if (leaf === undefined) continue;
         if (key.asymmetricKeyType !== 'rsa') {
-            throw invalid(`${where} has a ${key.asymmetricKeyType ?? 'non-RSA'} key; Entra ID client assertions are signed with RSA (PS256).`);
+            throw invalid(
+                `${where} has a ${key.asymmetricKeyType ?? 'non-RSA'} key; Entra ID client assertions are signed with RSA (PS256).`,
+            );
         }
         const chain = [leaf, ...certificates.filter((c) => c !== leaf)];
         return {
@@ -96,7 +100,9 @@ function readPfx(value: string, where: string): Material {
     }
     return {
         certificates: contents.certificates.map((d) => parse(() => new X509Certificate(d), where, 'a certificate')),
-        privateKeys: contents.privateKeys.map((d) => parse(() => createPrivateKey({ key: d, format: 'der', type: 'pkcs8' }), where, 'its private key')),
+        privateKeys: contents.privateKeys.map((d) =>
+            parse(() => createPrivateKey({ key: d, format: 'der', type: 'pkcs8' }), where, 'its private key'),
+        ),
     };
 }
 

@@ -6,6 +6,13 @@ export interface Pkcs12Contents {
     readonly privateKeys: readonly Buffer[];
 }
 
+// forge's typings say string, but its key derivation treats null as "no password bytes" (pbe.generatePkcs12Key).
+const pkcs12FromAsn1 = forge.pkcs12.pkcs12FromAsn1 as (
+    obj: forge.asn1.Asn1,
+    strict: boolean,
+    password: string | null,
+) => forge.pkcs12.Pkcs12Pfx;
+
 /** The file is protected by a password other than the empty one Key Vault uses for its exports. */
 export class Pkcs12PasswordError extends Error {}
 
@@ -27,8 +34,7 @@ export function readPkcs12(der: Buffer): Pkcs12Contents {
     let lastError: unknown;
     for (const password of ['', null]) {
         try {
-            // forge's typings say string, but its key derivation treats null as "no password bytes".
-            return contentsOf(forge.pkcs12.pkcs12FromAsn1(asn1, false, password as string));
+            return contentsOf(pkcs12FromAsn1(asn1, false, password));
         } catch (error) {
             lastError = error;
             if (!isPasswordError(error)) break;
@@ -44,12 +50,20 @@ function isPasswordError(error: unknown): boolean {
     return /Invalid password|wrong password|Failed to decrypt|MAC could not be verified/i.test(message);
 }
 
+/** A SafeBag as forge decodes it at run time: `key`/`cert` are null for types it cannot decode, which keep their `asn1`. */
+interface DecodedBag {
+    readonly type: string;
+    readonly cert?: forge.pki.Certificate | null;
+    readonly key?: forge.pki.rsa.PrivateKey | null;
+    readonly asn1?: forge.asn1.Asn1;
+}
+
 function contentsOf(pfx: forge.pkcs12.Pkcs12Pfx): Pkcs12Contents {
     const certificates: Buffer[] = [];
     const privateKeys: Buffer[] = [];
     const toBuffer = (asn1: forge.asn1.Asn1): Buffer => Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
     for (const safe of pfx.safeContents) {
-        for (const bag of safe.safeBags) {
+        for (const bag of safe.safeBags as DecodedBag[]) {
             if (bag.type === forge.pki.oids.certBag) {
                 if (bag.cert) certificates.push(toBuffer(forge.pki.certificateToAsn1(bag.cert)));
                 else if (bag.asn1) certificates.push(toBuffer(bag.asn1));

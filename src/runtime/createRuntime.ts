@@ -116,7 +116,10 @@ const PAGE_TOKENS_UNAVAILABLE: ClientSecretSource = {
             new AppError(
                 'ConfigurationInvalid',
                 'Paged answers cannot carry a nextPageToken with GRAPH_CREDENTIAL=managedIdentity yet: page tokens are signed with a key derived from the Key Vault secret.',
-                { status: 500, hint: 'Read every user with ?all=true (NDJSON) or the export, or use a Key Vault credential mode for paging.' },
+                {
+                    status: 500,
+                    hint: 'Read every user with ?all=true (NDJSON) or the export, or use a Key Vault credential mode for paging.',
+                },
             ),
         ),
 };

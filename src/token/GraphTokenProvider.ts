@@ -109,7 +109,9 @@ export class GraphTokenProvider {
             const fresh = await credentials.getCredential({ refresh: true });
             keyVaultMs += performance.now() - rereadStarted;
             if (fresh.key === credential.key) throw toTokenError(error, this.#context(credential));
-            logger?.warn(`Entra ID rejected ${credential.facts().description}; retrying once with ${fresh.facts().description} from Key Vault.`);
+            logger?.warn(
+                `Entra ID rejected ${credential.facts().description}; retrying once with ${fresh.facts().description} from Key Vault.`,
+            );
             try {
                 return await this.#acquireWith(fresh, true, keyVaultMs);
             } catch (retryError) {

@@ -49,7 +49,6 @@ export function isTransientTokenError(error: unknown): boolean {
     return aadstsCodeOf(error) === AADSTS_TRANSIENT || e.name === 'TimeoutError';
 }
 
-
 type Text = string | ((context: TokenContext) => string);
 
 /** What the app presented as a federated credential, and what the app registration must list to match it. */
@@ -152,7 +151,8 @@ const hints: Readonly<Record<number, { code: AppErrorCode; message: Text; hint: 
     },
     700212: {
         code: 'TokenFederatedCredentialMismatch',
-        message: (c) => `No federated credential of the app has the audience the identity presented: ${federationValues(c)} (AADSTS700212).`,
+        message: (c) =>
+            `No federated credential of the app has the audience the identity presented: ${federationValues(c)} (AADSTS700212).`,
         hint: FEDERATION_FIX,
     },
     700213: {

@@ -66,7 +66,8 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
             for (const key of ['invocations', 'failures', 'keyVaultReads', 'tokenRequests', 'managedIdentityRequests']) {
                 assertFinite(k[key], `tokenPath.${String(k.credential)}.${key}`);
             }
-            for (const key of ['coldFirstTokenMs', 'warmTokenP50Us', 'warmTokenP99Us']) assertSummary(k[key], `tokenPath.${String(k.credential)}.${key}`);
+            for (const key of ['coldFirstTokenMs', 'warmTokenP50Us', 'warmTokenP99Us'])
+                assertSummary(k[key], `tokenPath.${String(k.credential)}.${key}`);
             assert.equal(k.failures, 0, `${String(k.credential)}: failures`);
             assert.equal(k.tokenRequests, 1, `${String(k.credential)}: token requests`);
             assert.equal(k.managedIdentityRequests, 1, `${String(k.credential)}: identity requests`);

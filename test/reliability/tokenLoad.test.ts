@@ -153,10 +153,24 @@ describe('token path under load', () => {
         );
         try {
             const runtime = runtimeFor(t);
-            const first = await load(t, runtime, ROTATION_INVOCATIONS, CONCURRENCY, () => t.sandbox.rotateCertificate({ revokeOld: true }), ONE_PAGE);
+            const first = await load(
+                t,
+                runtime,
+                ROTATION_INVOCATIONS,
+                CONCURRENCY,
+                () => t.sandbox.rotateCertificate({ revokeOld: true }),
+                ONE_PAGE,
+            );
             const rest = await loadUntil(t, runtime, () => t.sandbox.counters.keyVaultSecretReads >= 2, ONE_PAGE);
-            assert.deepEqual([...first, ...rest].filter(([status]) => status !== 200), []);
-            assert.equal(t.sandbox.counters.keyVaultSecretReads, 2, 'the initial read and one re-read after Entra refused the old certificate');
+            assert.deepEqual(
+                [...first, ...rest].filter(([status]) => status !== 200),
+                [],
+            );
+            assert.equal(
+                t.sandbox.counters.keyVaultSecretReads,
+                2,
+                'the initial read and one re-read after Entra refused the old certificate',
+            );
             figures.push(
                 `certificate renewal: ${ROTATION_INVOCATIONS + [...rest.values()].reduce((a, b) => a + b, 0)} invocations, 0 failures, vault reads ${t.sandbox.counters.keyVaultSecretReads}, token requests ${t.sandbox.counters.tokenRequests}`,
             );
@@ -173,10 +187,21 @@ describe('token path under load', () => {
         );
         try {
             const runtime = runtimeFor(t);
-            const statuses = await loadUntil(t, runtime, () => t.sandbox.counters.identityRequests >= 3 && t.sandbox.counters.tokenRequests >= 3, ONE_PAGE);
-            assert.deepEqual([...statuses].filter(([status]) => status !== 200), []);
+            const statuses = await loadUntil(
+                t,
+                runtime,
+                () => t.sandbox.counters.identityRequests >= 3 && t.sandbox.counters.tokenRequests >= 3,
+                ONE_PAGE,
+            );
+            assert.deepEqual(
+                [...statuses].filter(([status]) => status !== 200),
+                [],
+            );
             const { identityRequests, tokenRequests, expiredAssertions } = t.sandbox.counters;
-            assert.ok(identityRequests >= 3 && tokenRequests >= 3, `identity requests ${identityRequests}, token requests ${tokenRequests}`);
+            assert.ok(
+                identityRequests >= 3 && tokenRequests >= 3,
+                `identity requests ${identityRequests}, token requests ${tokenRequests}`,
+            );
             assert.equal(expiredAssertions, 0);
             figures.push(
                 `identity token expiry: ${statuses.get(200) ?? 0} invocations, 0 failures, identity requests ${identityRequests}, token requests ${tokenRequests}`,

@@ -43,7 +43,7 @@ describe('Entra ID stand-in: client assertions', () => {
         readonly thumbprintOf?: SandboxCertificate;
         readonly alg?: 'PS256' | 'RS256';
         readonly header?: 'x5t#S256' | 'x5t' | 'none';
-        readonly claims?: Record<string, unknown>;
+        readonly claims?: { readonly sub?: string; readonly aud?: string };
         readonly jti?: string | null;
         readonly exp?: number;
     }
@@ -54,10 +54,14 @@ describe('Entra ID stand-in: client assertions', () => {
         const header = o.header ?? (alg === 'PS256' ? 'x5t#S256' : 'x5t');
         const now = Math.floor(Date.now() / 1000);
         const jwt = new SignJWT({ ...(o.jti === null ? {} : { jti: o.jti ?? randomUUID() }), ...o.claims })
-            .setProtectedHeader({ alg, typ: 'JWT', ...(header === 'none' ? {} : { [header]: header === 'x5t' ? named.x5t : named.x5tS256 }) })
+            .setProtectedHeader({
+                alg,
+                typ: 'JWT',
+                ...(header === 'none' ? {} : { [header]: header === 'x5t' ? named.x5t : named.x5tS256 }),
+            })
             .setIssuer(sandbox.clientId)
-            .setSubject(String(o.claims?.sub ?? sandbox.clientId))
-            .setAudience(String(o.claims?.aud ?? tokenUrl))
+            .setSubject(o.claims?.sub ?? sandbox.clientId)
+            .setAudience(o.claims?.aud ?? tokenUrl)
             .setNotBefore(now)
             .setExpirationTime(o.exp ?? now + 600);
         return jwt.sign(createPrivateKey(signer.keyPem));
@@ -74,18 +78,46 @@ describe('Entra ID stand-in: client assertions', () => {
     });
 
     for (const [name, options, status, code, text] of [
-        ['a certificate not registered on the app', { signer: undefined, thumbprintOf: undefined, stranger: true }, 401, 700027, /The key was not found\., Thumbprint of key used by client: '[0-9A-F]{40,64}'/],
-        ['a registered thumbprint signed with another key', { stranger: true, wrongKey: true }, 401, 7000274, /Key was found, but use of the key to verify the signature failed/],
+        [
+            'a certificate not registered on the app',
+            { signer: undefined, thumbprintOf: undefined, stranger: true },
+            401,
+            700027,
+            /The key was not found\., Thumbprint of key used by client: '[0-9A-F]{40,64}'/,
+        ],
+        [
+            'a registered thumbprint signed with another key',
+            { stranger: true, wrongKey: true },
+            401,
+            7000274,
+            /Key was found, but use of the key to verify the signature failed/,
+        ],
         ['no thumbprint header', { header: 'none' }, 400, 50027, /No certificate thumbprint specified in token header/],
-        ['another audience', { claims: { aud: 'https://login.microsoftonline.com/other/oauth2/v2.0/token' } }, 401, 700023, /audience claim does not match Realm issuer/],
-        ['a subject other than the client id', { claims: { sub: 'someone-else' } }, 401, 700021, /application identifier doesn't match 'client_id'/],
+        [
+            'another audience',
+            { claims: { aud: 'https://login.microsoftonline.com/other/oauth2/v2.0/token' } },
+            401,
+            700023,
+            /audience claim does not match Realm issuer/,
+        ],
+        [
+            'a subject other than the client id',
+            { claims: { sub: 'someone-else' } },
+            401,
+            700021,
+            /application identifier doesn't match 'client_id'/,
+        ],
         ['an expired assertion', { exp: Math.floor(Date.now() / 1000) - 3600 }, 401, 700024, /not within its valid time range/],
         ['no jti', { jti: null }, 400, 50027, /jti/],
     ] as const) {
         it(`rejects ${name} with AADSTS${code}`, async () => {
             const o = options as Options & { stranger?: boolean; wrongKey?: boolean };
             const assertion = await certificateAssertion(
-                o.stranger === true ? (o.wrongKey === true ? { ...o, signer: stranger, thumbprintOf: sandbox.clientCertificate } : { ...o, signer: stranger }) : o,
+                o.stranger === true
+                    ? o.wrongKey === true
+                        ? { ...o, signer: stranger, thumbprintOf: sandbox.clientCertificate }
+                        : { ...o, signer: stranger }
+                    : o,
             );
             const answer = await post(assertion);
             assert.equal(answer.status, status, answer.description);
@@ -125,7 +157,10 @@ describe('Entra ID stand-in: client assertions', () => {
         sandbox.faults.federation.delayPropagation(1);
         const pending = await post(token);
         assert.deepEqual([pending.status, pending.code], [400, 70021]);
-        assert.match(pending.description, /Assertion Issuer: '.*'\. Assertion Subject: '.*'\. Assertion Audience: 'api:\/\/AzureADTokenExchange'/);
+        assert.match(
+            pending.description,
+            /Assertion Issuer: '.*'\. Assertion Subject: '.*'\. Assertion Audience: 'api:\/\/AzureADTokenExchange'/,
+        );
         assert.equal((await post(token)).status, 200);
     });
 });

@@ -14,7 +14,12 @@ const USER_ASSIGNED = '/subscriptions/s/resourcegroups/rg/providers/Microsoft.Ma
 const SYSTEM_ASSIGNED = '/subscriptions/s/resourcegroups/rg/providers/Microsoft.Web/sites/func-app';
 
 async function jwt(mirid: string): Promise<string> {
-    return new SignJWT({ xms_mirid: mirid, sub: 'principal-1', aud: 'api://AzureADTokenExchange', iss: 'https://login.microsoftonline.com/t/v2.0' })
+    return new SignJWT({
+        xms_mirid: mirid,
+        sub: 'principal-1',
+        aud: 'api://AzureADTokenExchange',
+        iss: 'https://login.microsoftonline.com/t/v2.0',
+    })
         .setProtectedHeader({ alg: 'HS256' })
         .sign(new TextEncoder().encode('k'.repeat(32)));
 }
@@ -35,7 +40,12 @@ describe('managed identity as a federated credential: the assertion cache', () =
     it('asks for <audience>/.default once, shares one request among concurrent callers, and reuses the token until 5 minutes before expiry', async () => {
         let clock = 0;
         const identity = fakeIdentity(() => clock, 60 * MINUTE);
-        const source = new ManagedIdentityCredentialSource({ identity, identityClientId: 'c', audience: 'api://AzureADTokenExchange', now: () => clock });
+        const source = new ManagedIdentityCredentialSource({
+            identity,
+            identityClientId: 'c',
+            audience: 'api://AzureADTokenExchange',
+            now: () => clock,
+        });
         const first = await Promise.all(Array.from({ length: 20 }, () => source.assertion()));
         assert.equal(new Set(first).size, 1);
         assert.deepEqual(identity.calls, [['api://AzureADTokenExchange/.default']]);
@@ -46,16 +56,28 @@ describe('managed identity as a federated credential: the assertion cache', () =
         await source.assertion();
         assert.equal(identity.calls.length, 2, 'asked again 5 minutes before expiry');
         const facts = (await source.getCredential()).facts();
-        assert.deepEqual(facts.federation, { issuer: 'https://login.microsoftonline.com/t/v2.0', subject: 'principal-1', audience: 'api://AzureADTokenExchange' });
+        assert.deepEqual(facts.federation, {
+            issuer: 'https://login.microsoftonline.com/t/v2.0',
+            subject: 'principal-1',
+            audience: 'api://AzureADTokenExchange',
+        });
     });
 
     it('a system-assigned identity’s token is refused with TokenSystemAssignedIdentity', async () => {
-        const source = new ManagedIdentityCredentialSource({ identity: fakeIdentity(Date.now, 60 * MINUTE, SYSTEM_ASSIGNED), identityClientId: 'c', audience: 'a' });
+        const source = new ManagedIdentityCredentialSource({
+            identity: fakeIdentity(Date.now, 60 * MINUTE, SYSTEM_ASSIGNED),
+            identityClientId: 'c',
+            audience: 'a',
+        });
         await assert.rejects(source.assertion(), (e: unknown) => e instanceof AppError && e.code === 'TokenSystemAssignedIdentity');
     });
 
     it('only AADSTS70021 counts as propagation; nothing is a stale credential (the identity library refreshes)', () => {
-        const source = new ManagedIdentityCredentialSource({ identity: fakeIdentity(Date.now, MINUTE), identityClientId: 'c', audience: 'a' });
+        const source = new ManagedIdentityCredentialSource({
+            identity: fakeIdentity(Date.now, MINUTE),
+            identityClientId: 'c',
+            audience: 'a',
+        });
         assert.ok(source.isPropagationError({ errorNo: '70021' }));
         assert.ok(!source.isPropagationError({ errorNo: '700213' }));
         assert.ok(!source.isStaleCredentialError());

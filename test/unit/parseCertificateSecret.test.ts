@@ -11,7 +11,12 @@ import { after, before, describe, it } from 'node:test';
 import { parseCertificateSecret } from '../../src/credentials/parseCertificateSecret.js';
 import { AppError } from '../../src/errors/AppError.js';
 import type { ClientSecret } from '../../src/secret/ClientSecret.js';
-import { certificateSecretValue, createSandboxCertificate, keyMaterialFingerprints, type SandboxCertificate } from '../../sandbox/SandboxCertificate.js';
+import {
+    certificateSecretValue,
+    createSandboxCertificate,
+    keyMaterialFingerprints,
+    type SandboxCertificate,
+} from '../../sandbox/SandboxCertificate.js';
 import { hygiene } from '../support/hygieneGuard.js';
 import { locateOpenssl, requireTool, run } from '../infra/tools.js';
 
@@ -58,12 +63,20 @@ describe('PKCS#12 (Key Vault default content type)', () => {
     }
 
     it('a PFX without its key (non-exportable key policy): KeyVaultCertificateNoPrivateKey with the fix', () => {
-        const error = expectCode(certificateSecretValue(certificate, { contentType: PFX, withPrivateKey: false }), PFX, 'KeyVaultCertificateNoPrivateKey');
+        const error = expectCode(
+            certificateSecretValue(certificate, { contentType: PFX, withPrivateKey: false }),
+            PFX,
+            'KeyVaultCertificateNoPrivateKey',
+        );
         assert.match(error.hint ?? '', /exportable/);
     });
 
     it('a PFX with a password: KeyVaultCertificatePasswordProtected with the fix', () => {
-        const error = expectCode(certificateSecretValue(certificate, { contentType: PFX, password: 'correct horse' }), PFX, 'KeyVaultCertificatePasswordProtected');
+        const error = expectCode(
+            certificateSecretValue(certificate, { contentType: PFX, password: 'correct horse' }),
+            PFX,
+            'KeyVaultCertificatePasswordProtected',
+        );
         assert.match(error.hint ?? '', /az keyvault certificate import/);
     });
 
@@ -81,9 +94,22 @@ describe('PKCS#12 (Key Vault default content type)', () => {
             writeFileSync(join(dir, 'cert.pem'), `${certificate.certPem}${other.certPem}`);
             const variants: [string, string[]][] = [['modern.pfx', []]];
             // RC2 lives in OpenSSL 3's legacy provider; without it, `-legacy` cannot write the file.
-            if (run(openssl, ['list', '-cipher-algorithms', '-provider', 'legacy']).status === 0) variants.push(['legacy.pfx', ['-legacy']]);
+            if (run(openssl, ['list', '-cipher-algorithms', '-provider', 'legacy']).status === 0)
+                variants.push(['legacy.pfx', ['-legacy']]);
             for (const [file, extra] of variants) {
-                const made = run(openssl, ['pkcs12', '-export', ...extra, '-inkey', join(dir, 'key.pem'), '-in', join(dir, 'cert.pem'), '-passout', 'pass:', '-out', join(dir, file)]);
+                const made = run(openssl, [
+                    'pkcs12',
+                    '-export',
+                    ...extra,
+                    '-inkey',
+                    join(dir, 'key.pem'),
+                    '-in',
+                    join(dir, 'cert.pem'),
+                    '-passout',
+                    'pass:',
+                    '-out',
+                    join(dir, file),
+                ]);
                 assert.equal(made.status, 0, made.stderr);
                 const value = readFileSync(join(dir, file)).toString('base64');
                 const parsed = parseCertificateSecret(secret(value, PFX), context);
@@ -108,12 +134,19 @@ describe('PEM (application/x-pem-file)', () => {
     });
 
     it('no content type set: recognised by its PEM armour', () => {
-        assertIsCertificate(parseCertificateSecret(secret(certificateSecretValue(certificate, { contentType: PEM }), undefined), context), certificate);
+        assertIsCertificate(
+            parseCertificateSecret(secret(certificateSecretValue(certificate, { contentType: PEM }), undefined), context),
+            certificate,
+        );
     });
 
     it('certificate only: KeyVaultCertificateNoPrivateKey; encrypted key: KeyVaultCertificatePasswordProtected', () => {
         expectCode(certificate.certPem, PEM, 'KeyVaultCertificateNoPrivateKey');
-        expectCode(certificateSecretValue(certificate, { contentType: PEM, password: 'correct horse' }), PEM, 'KeyVaultCertificatePasswordProtected');
+        expectCode(
+            certificateSecretValue(certificate, { contentType: PEM, password: 'correct horse' }),
+            PEM,
+            'KeyVaultCertificatePasswordProtected',
+        );
     });
 
     it('a key that matches no certificate, a non-RSA key, another content type: KeyVaultCertificateInvalid', () => {

@@ -84,7 +84,10 @@ describe('settings validation', () => {
         const { KEY_VAULT_URL: _vault, ...withoutVault } = valid;
         assert.equal(loadCoreSettings({ ...valid, GRAPH_CREDENTIAL: 'keyVaultCertificate' }).certificateName, 'graph-client-certificate');
         assert.deepEqual(configError({ ...withoutVault, GRAPH_CREDENTIAL: 'keyVaultCertificate' }).settings, ['KEY_VAULT_URL']);
-        assert.match(configError({ ...withoutVault, GRAPH_CREDENTIAL: 'keyVaultSecret' }).message, /KEY_VAULT_URL is required when GRAPH_CREDENTIAL is keyVaultSecret/);
+        assert.match(
+            configError({ ...withoutVault, GRAPH_CREDENTIAL: 'keyVaultSecret' }).message,
+            /KEY_VAULT_URL is required when GRAPH_CREDENTIAL is keyVaultSecret/,
+        );
         const identity = loadCoreSettings({ ...withoutVault, GRAPH_CREDENTIAL: 'managedIdentity', AZURE_CLIENT_ID: 'uami-client-id' });
         assert.equal(identity.credential, 'managedIdentity');
         assert.equal(identity.keyVaultUrl, undefined);

@@ -26,7 +26,8 @@ describe('credential sanitizer', () => {
             assert.match(out, /done$/);
         }
         assert.ok(!sanitizeText(`-----BEGIN PRIVATE KEY-----\n${body}`).includes(body.slice(0, 40)));
-        const pfx = 'MIIKYQIBAzCCCicGCSqGSIb3DQEHAaCCChgEggoUMIIKEDCCBMcGCSqGSIb3DQEHBqCCBLgwggS0AgEAMIIErQYJKoZIhvcNAQcBMBwGCiqGSIb3'.repeat(3);
+        const pfx =
+            'MIIKYQIBAzCCCicGCSqGSIb3DQEHAaCCChgEggoUMIIKEDCCBMcGCSqGSIb3DQEHBqCCBLgwggS0AgEAMIIErQYJKoZIhvcNAQcBMBwGCiqGSIb3'.repeat(3);
         assert.equal(sanitizeText(`value ${pfx} end`), 'value [REDACTED] end');
     });
     it('removes client assertions in form bodies', () => {
@@ -35,7 +36,8 @@ describe('credential sanitizer', () => {
         assert.match(out, /scope=x/);
     });
     it('keeps thumbprints, ids and URLs, which operators need', () => {
-        const text = 'certificate CN=graph (SHA-1 thumbprint 9A3F0C6E1B2D4E5F60718293A4B5C6D7E8F90A1B) https://kv.vault.azure.net/secrets/x/0123456789abcdef0123456789abcdef';
+        const text =
+            'certificate CN=graph (SHA-1 thumbprint 9A3F0C6E1B2D4E5F60718293A4B5C6D7E8F90A1B) https://kv.vault.azure.net/secrets/x/0123456789abcdef0123456789abcdef';
         assert.equal(sanitizeText(text), text);
     });
 });
