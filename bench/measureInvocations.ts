@@ -41,8 +41,6 @@ export interface TokenPathFigure {
 export type TokenPathResult = readonly TokenPathFigure[];
 
 const CREDENTIALS: readonly SandboxCredential[] = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'];
-/** The token path's directory fits one page, so no invocation needs a page token. */
-const TOKEN_PATH_DIRECTORY = 100;
 
 const DIRECTORY = 1000;
 
@@ -75,7 +73,7 @@ export async function measureTokenPath(options: BenchOptions): Promise<TokenPath
         for (let run = 0; run < options.runs; run += 1) {
             // A new sandbox per run: its user-assigned identity is new, so no process-wide cache carries over.
             await withSandbox(
-                TOKEN_PATH_DIRECTORY,
+                DIRECTORY,
                 async (sandbox) => {
                     sandbox.counters.reset();
                     const result = await runChild<TokenPathRun>('tokenPathChild', [String(options.invocations)], childEnv(sandbox));

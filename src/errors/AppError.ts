@@ -37,6 +37,7 @@ export type AppErrorCode =
     | 'ExportFailed'
     | 'ExportConflict'
     | 'NoSnapshot'
+    | 'PageTokenKeysUnavailable'
     | 'Internal';
 
 export interface AppErrorOptions {

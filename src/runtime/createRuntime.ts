@@ -7,14 +7,14 @@ import type { GraphCredentialSource } from '../credentials/GraphCredential.js';
 import { CERTIFICATE_PURPOSE, KeyVaultCertificateCredentialSource } from '../credentials/KeyVaultCertificateCredentialSource.js';
 import { KeyVaultSecretCredentialSource } from '../credentials/KeyVaultSecretCredentialSource.js';
 import { ManagedIdentityCredentialSource } from '../credentials/ManagedIdentityCredentialSource.js';
-import { AppError } from '../errors/AppError.js';
 import { GraphClient, type RetryOptions } from '../graph/GraphClient.js';
+import type { KeyRing } from '../keyRing/KeyRing.js';
 import type { Logger } from '../logging/Logger.js';
-import type { ClientSecretSource } from '../secret/ClientSecret.js';
 import { createKeyVaultCredential } from '../secret/createKeyVaultCredential.js';
 import { KeyVaultSecretSource } from '../secret/KeyVaultSecretSource.js';
 import { GraphTokenProvider, type PropagationRetryOptions } from '../token/GraphTokenProvider.js';
 import { UsersService } from '../users/UsersService.js';
+import { createPageTokenKeyRing } from './createPageTokenKeyRing.js';
 
 /** Everything one process shares across invocations: one credential cache, one MSAL app, one client. */
 export interface Runtime {
@@ -35,6 +35,11 @@ export interface RuntimeOptions {
     readonly tokenTimeoutMs?: number;
     /** AADSTS70021 retries before the first token (tests shorten them). */
     readonly propagationRetry?: PropagationRetryOptions;
+    /**
+     * The page-token keys. Default: the ring in the export storage when it is configured, else one
+     * in this process's memory (with a warning). The CLI, which never prints tokens, passes its own.
+     */
+    readonly keyRing?: KeyRing;
 }
 
 /** Builds the credential → MSAL → Graph pipeline from settings. Constructs clients only: no I/O. */
@@ -57,12 +62,8 @@ export function createRuntime(env: Environment, options: RuntimeOptions = {}): R
         adminConsentUrl: `${settings.authorityHost}/${settings.tenantId}/adminconsent?client_id=${settings.clientId}`,
         ...(options.retry === undefined ? {} : { retry: options.retry }),
     });
-    const users = new UsersService({
-        graph,
-        secrets: secrets ?? PAGE_TOKENS_UNAVAILABLE,
-        clientId: settings.clientId,
-        graphEndpoint: settings.graphEndpoint,
-    });
+    const keyRing = options.keyRing ?? createPageTokenKeyRing(env, options.logger);
+    const users = new UsersService({ graph, keyRing });
     return { settings, secrets, credentials, tokens, graph, users };
 }
 
@@ -105,21 +106,3 @@ function createCredentialSource(
         : new KeyVaultSecretCredentialSource(secrets);
     return { secrets, credentials };
 }
-
-/**
- * Page tokens are still signed with a key derived from the Key Vault secret (UsersService); the managed
- * identity has none, so until their redesign lands, a paged answer with a next page cannot be continued.
- */
-const PAGE_TOKENS_UNAVAILABLE: ClientSecretSource = {
-    getSecret: () =>
-        Promise.reject(
-            new AppError(
-                'ConfigurationInvalid',
-                'Paged answers cannot carry a nextPageToken with GRAPH_CREDENTIAL=managedIdentity yet: page tokens are signed with a key derived from the Key Vault secret.',
-                {
-                    status: 500,
-                    hint: 'Read every user with ?all=true (NDJSON) or the export, or use a Key Vault credential mode for paging.',
-                },
-            ),
-        ),
-};

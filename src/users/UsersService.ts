@@ -2,8 +2,8 @@ import { AppError } from '../errors/AppError.js';
 import { BadRequestError } from '../errors/errorClasses.js';
 import type { CallOptions, GraphClient } from '../graph/GraphClient.js';
 import type { GraphUser, UsersPage } from '../graph/GraphUser.js';
-import type { ClientSecretSource } from '../secret/ClientSecret.js';
-import { PageTokenCodec } from './PageTokenCodec.js';
+import { readSkipToken } from '../graph/readSkipToken.js';
+import { PageTokenCodec, type PageTokenKeys } from './PageTokenCodec.js';
 import { MAX_TOP, type UsersQuery } from './UsersQuery.js';
 
 export interface UsersPageResult {
@@ -13,27 +13,27 @@ export interface UsersPageResult {
 
 export interface UsersServiceOptions {
     readonly graph: GraphClient;
-    readonly secrets: ClientSecretSource;
-    readonly clientId: string;
-    readonly graphEndpoint: string;
+    /** The page-token key ring: shared by every instance, independent of the Graph credential. */
+    readonly keyRing: PageTokenKeys;
+    /** Clock for page-token expiry; default Date.now. */
+    readonly now?: () => number;
 }
 
 /** The users API the HTTP function exposes: one page at a time, with opaque continuation tokens. */
 export class UsersService {
-    readonly #options: UsersServiceOptions;
-    readonly #origin: string;
-    #codec: { version: string; codec: PageTokenCodec } | undefined;
+    readonly #graph: GraphClient;
+    readonly #pageTokens: PageTokenCodec;
 
     constructor(options: UsersServiceOptions) {
-        this.#options = options;
-        this.#origin = new URL(options.graphEndpoint).origin;
+        this.#graph = options.graph;
+        this.#pageTokens = new PageTokenCodec({ keys: options.keyRing, ...(options.now === undefined ? {} : { now: options.now }) });
     }
 
     async getPage(query: UsersQuery, call: CallOptions = {}): Promise<UsersPageResult> {
         let url: string;
         let { top, select } = query;
         if (query.pageToken !== undefined) {
-            const content = (await this.#pageTokens()).decode(query.pageToken);
+            const content = await this.#pageTokens.decode(query.pageToken);
             if ((query.explicit.top && query.top !== content.top) || (query.explicit.select && !sameList(query.select, content.select))) {
                 throw new BadRequestError(
                     '"top" and "select" must be omitted or equal to those of the request that returned the pageToken.',
@@ -41,38 +41,31 @@ export class UsersService {
                 );
             }
             ({ top, select } = content);
-            url = `${this.#origin}${content.pathAndQuery}`;
+            // Rebuilt from the token's checked values: never a URL a client wrote.
+            url = this.#graph.usersUrl({ top, select, skipToken: content.skipToken });
         } else {
-            url = this.#options.graph.usersUrl({ top, select });
+            url = this.#graph.usersUrl({ top, select });
         }
 
         let page: UsersPage;
         try {
-            page = await this.#options.graph.getUsersPage(url, call);
+            page = await this.#graph.getUsersPage(url, call);
         } catch (error) {
-            // Graph validated our own signed token's skiptoken and refused it: it expired.
+            // Graph refused the skiptoken of a token we issued and checked: Graph's continuation expired.
             if (query.pageToken !== undefined && error instanceof AppError && error.code === 'GraphBadRequest') {
                 throw new BadRequestError('"pageToken" has expired; request the first page again without it.', 'pageToken');
             }
             throw error;
         }
         if (page.nextLink === undefined) return { value: page.users };
-        const next = new URL(page.nextLink);
-        const nextPageToken = (await this.#pageTokens()).encode({ pathAndQuery: `${next.pathname}${next.search}`, top, select });
+        const skipToken = readSkipToken(page.nextLink, this.#graph.usersUrl(), page.requestId);
+        const nextPageToken = await this.#pageTokens.encode({ skipToken, top, select });
         return { value: page.users, nextPageToken };
     }
 
     /** Every page for `select`, by default at the largest page size: the export, `?all=true` and the CLI use this. */
     allPages(select: readonly string[], call: CallOptions = {}, top: number = MAX_TOP): AsyncGenerator<UsersPage> {
-        return this.#options.graph.listUserPages({ top, select }, call);
-    }
-
-    async #pageTokens(): Promise<PageTokenCodec> {
-        const secret = await this.#options.secrets.getSecret();
-        if (this.#codec?.version !== secret.version) {
-            this.#codec = { version: secret.version, codec: new PageTokenCodec(secret.value, this.#options.clientId) };
-        }
-        return this.#codec.codec;
+        return this.#graph.listUserPages({ top, select }, call);
     }
 }
 
