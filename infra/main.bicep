@@ -44,8 +44,8 @@ param resourceGroupName string = ''
 ])
 param instanceMemoryMB int = 2048
 
-@description('Flex Consumption maximum instance count.')
-@minValue(40)
+@description('Flex Consumption maximum instance count (1 or more: a low cap bounds Graph load and cost).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 

@@ -8,7 +8,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { settingDefinitions } from '../../src/config/settingDefinitions.js';
-import { armOrSkip, moduleParams, resolveVariables, walkResources, type ArmResource, type Json } from './tools.js';
+import { armOrSkip, moduleDeployment, moduleParams, resolveVariables, walkResources, type ArmResource, type Json } from './tools.js';
 
 /** Host settings the Bicep sets besides the app's own `scope: 'azure'` settings. */
 const HOST_SETTINGS = [
@@ -101,7 +101,7 @@ describe('function app', () => {
         assert.equal(get(plan.properties, 'reserved'), true);
     });
 
-    test('httpsOnly, TLS 1.2, FTPS disabled, remote debugging off', (t) => {
+    test('httpsOnly, TLS 1.2, remote debugging off, no ftpsState (Flex has no FTP; ARM rejects the property)', (t) => {
         const c = ctx(t);
         if (!c) return;
         const site = only(c.all, 'Microsoft.Web/sites');
@@ -109,7 +109,7 @@ describe('function app', () => {
         assert.equal(get(site.properties, 'httpsOnly'), true);
         assert.equal(get(site.properties, 'siteConfig.minTlsVersion'), '1.2');
         assert.equal(get(site.properties, 'siteConfig.scmMinTlsVersion'), '1.2');
-        assert.equal(get(site.properties, 'siteConfig.ftpsState'), 'Disabled');
+        assert.equal(get(site.properties, 'siteConfig.ftpsState'), undefined);
         assert.equal(get(site.properties, 'siteConfig.remoteDebuggingEnabled'), false);
     });
 
@@ -171,6 +171,10 @@ describe('function app', () => {
         assert.equal(api.maximumInstanceCount, "[parameters('maximumInstanceCount')]");
         assert.equal(mainDefault(c.main, 'instanceMemoryMB'), 2048);
         assert.equal(mainDefault(c.main, 'maximumInstanceCount'), 100);
+        // Flex Consumption allows a cap of 1; a low cap bounds Graph load and cost.
+        assert.equal(get(c.main, 'parameters.maximumInstanceCount.minValue'), 1);
+        const apiTemplate = get(moduleDeployment(c.main, 'api'), 'properties.template') as Json;
+        assert.equal(get(apiTemplate, 'parameters.maximumInstanceCount.minValue'), 1);
     });
 });
 
