@@ -1,7 +1,9 @@
 // Entry point for `azd provision` / `azd up`: a resource group with the function app (Flex Consumption,
-// Node 22), its user-assigned managed identity, storage, monitoring, Key Vault and role assignments.
-// The Microsoft Graph app registration and its client secret are created by
-// scripts/postprovision/graph-app.sh (Bicep cannot create client secrets).
+// Node 22), its user-assigned managed identity, storage, monitoring, role assignments and, when the app
+// authenticates with a secret or a certificate (GRAPH_CREDENTIAL), the Key Vault that holds it.
+// The Microsoft Graph app registration and its credential (client secret, Key Vault certificate or the
+// managed identity as a federated credential) are made by scripts/postprovision/graph-app.sh: Bicep
+// cannot create client secrets, and the Graph Bicep extension needs a registry this build has not.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -29,8 +31,8 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('Grant principalId "Key Vault Secrets Officer" on the vault so the post-provision script can write the Graph client secret.')
-param grantDeployerSecretsOfficer bool = true
+@description('true: grant principalId the vault role the post-provision script needs to write the credential (Key Vault Secrets Officer for keyVaultSecret, Key Vault Certificates Officer for keyVaultCertificate). false (pipelines): Key Vault Reader only, enough to check the credential exists, never to read or write it.')
+param grantDeployerVaultOfficer bool = true
 
 @description('Optional resource group name; default rg-<environmentName>.')
 param resourceGroupName string = ''
@@ -111,8 +113,9 @@ param usersExportRetentionDays int = 30
 @description('USERS_EXPORT_GZIP: write gzip snapshots.')
 param usersExportGzip bool = false
 
-// azd substitutes an unset variable in main.parameters.json with an empty string: fall back to the
-// defaults explicitly so an empty value never reaches an app setting.
+// azd (bicep_provider.go loadParameters) omits a parameter whose ${VAR} is unset, but passes '' for a
+// variable that is set and empty (e.g. a CI variable that was never filled): fall back to the defaults
+// explicitly so an empty value never reaches an app setting.
 var effectiveGraphTenantId = empty(graphTenantId) ? tenant().tenantId : graphTenantId
 var effectiveGraphClientSecretName = empty(graphClientSecretName) ? 'graph-client-secret' : graphClientSecretName
 var effectiveGraphCredential = empty(graphCredentialType) ? 'keyVaultSecret' : graphCredentialType
@@ -120,7 +123,10 @@ var effectiveGraphClientCertificateName = empty(graphClientCertificateName) ? 'g
 var effectiveAuthorityHost = empty(authorityHost)
   ? 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
   : authorityHost
+
 var effectiveGraphEndpoint = empty(graphEndpoint) ? 'https://graph.microsoft.com' : graphEndpoint
+// managedIdentity needs no vault: no secret, certificate or vault role exists in that mode.
+var usesKeyVault = effectiveGraphCredential != 'managedIdentity'
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -168,7 +174,7 @@ module monitoring 'core/monitor/monitoring.bicep' = {
   }
 }
 
-module keyVault 'core/security/keyVault.bicep' = {
+module keyVault 'core/security/keyVault.bicep' = if (usesKeyVault) {
   name: 'keyvault'
   scope: rg
   params: {
@@ -198,10 +204,19 @@ module rbac 'app/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     exportContainerName: storage.outputs.exportContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    keyVaultName: keyVault.outputs.name
+  }
+}
+
+module keyVaultRbac 'app/keyVaultRbac.bicep' = if (usesKeyVault) {
+  name: 'keyvault-rbac'
+  scope: rg
+  params: {
+    keyVaultName: keyVault.?outputs.name ?? ''
+    graphCredentialType: effectiveGraphCredential
+    managedIdentityPrincipalId: identity.outputs.principalId
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
-    grantDeployerSecretsOfficer: grantDeployerSecretsOfficer
+    grantDeployerVaultOfficer: grantDeployerVaultOfficer
   }
 }
 
@@ -224,7 +239,7 @@ module api 'app/api.bicep' = {
     runtimeVersion: '22'
     graphTenantId: effectiveGraphTenantId
     graphClientId: graphClientId
-    keyVaultUri: keyVault.outputs.vaultUri
+    keyVaultUri: keyVault.?outputs.vaultUri ?? ''
     graphCredentialType: effectiveGraphCredential
     graphClientSecretName: effectiveGraphClientSecretName
     graphClientCertificateName: effectiveGraphClientCertificateName
@@ -237,9 +252,10 @@ module api 'app/api.bicep' = {
     usersExportRetentionDays: usersExportRetentionDays
     usersExportGzip: usersExportGzip
   }
-  // The host and the deployment need their storage roles before the app starts.
+  // The host and the deployment need their storage roles, and the app its vault role, before it starts.
   dependsOn: [
     rbac
+    keyVaultRbac
   ]
 }
 
@@ -255,8 +271,9 @@ output SERVICE_API_URI string = 'https://${api.outputs.defaultHostName}'
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
-output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
-output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.vaultUri
+// Empty in managedIdentity mode (no vault).
+output AZURE_KEY_VAULT_NAME string = keyVault.?outputs.name ?? ''
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.?outputs.vaultUri ?? ''
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output GRAPH_TENANT_ID string = effectiveGraphTenantId

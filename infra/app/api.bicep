@@ -58,7 +58,7 @@ param graphTenantId string
 @description('GRAPH_CLIENT_ID: app registration (client) id; empty until the post-provision hook created it.')
 param graphClientId string
 
-@description('KEY_VAULT_URL: vault URI holding the client secret.')
+@description('KEY_VAULT_URL: vault URI holding the credential; empty in managedIdentity mode (no vault).')
 param keyVaultUri string
 
 @description('GRAPH_CREDENTIAL: keyVaultSecret, keyVaultCertificate or managedIdentity.')
