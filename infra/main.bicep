@@ -88,8 +88,8 @@ param graphClientCertificateName string = 'graph-client-certificate'
 @description('AUTHORITY_HOST: Entra ID authority host. Default: the login endpoint of the current cloud (https://login.microsoftonline.com in the global cloud).')
 param authorityHost string = 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
 
-@description('GRAPH_ENDPOINT: Microsoft Graph base URL. Change for national clouds (e.g. https://graph.microsoft.us).')
-param graphEndpoint string = 'https://graph.microsoft.com'
+@description('GRAPH_ENDPOINT: Microsoft Graph base URL. Empty: the Graph of the current cloud (global, US Government L4, China); set it for US Government DoD (https://dod-graph.microsoft.us). Must belong to the cloud of AUTHORITY_HOST.')
+param graphEndpoint string = ''
 
 @description('SECRET_CACHE_TTL_SECONDS: how long the client secret read from Key Vault is reused.')
 @minValue(1)
@@ -124,7 +124,35 @@ var effectiveAuthorityHost = empty(authorityHost)
   ? 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
   : authorityHost
 
-var effectiveGraphEndpoint = empty(graphEndpoint) ? 'https://graph.microsoft.com' : graphEndpoint
+// Microsoft Graph per cloud (learn.microsoft.com/graph/deployments, "Microsoft Graph and Graph Explorer
+// service root endpoints"), keyed by environment().name. A cloud missing here fails the deployment
+// rather than silently pairing its authority with the global Graph (the token would be refused).
+var graphEndpointByCloud = {
+  AzureCloud: 'https://graph.microsoft.com'
+  AzureUSGovernment: 'https://graph.microsoft.us'
+  AzureChinaCloud: 'https://microsoftgraph.chinacloudapi.cn'
+}
+// Which Graph hosts each Entra ID authority host issues tokens for (same page, "Microsoft Entra ID").
+var graphHostsByAuthorityHost = {
+  #disable-next-line no-hardcoded-env-urls // a table of every cloud: environment() only describes the current one
+  'login.microsoftonline.com': ['graph.microsoft.com']
+  'login.microsoftonline.us': ['graph.microsoft.us', 'dod-graph.microsoft.us']
+  'login.chinacloudapi.cn': ['microsoftgraph.chinacloudapi.cn']
+}
+// The lookup sits inside the if(): ARM evaluates only the branch it takes ("Logical functions for ARM
+// templates", if) and Bicep's fail() is meant for such short-circuits, so an explicit GRAPH_ENDPOINT works
+// in any cloud and only a missing default fails.
+var requestedGraphEndpoint = empty(graphEndpoint)
+  ? graphEndpointByCloud[?environment().name] ?? fail('No Microsoft Graph endpoint is known for cloud \'${environment().name}\': set GRAPH_ENDPOINT (azd env set GRAPH_ENDPOINT https://...).')
+  : graphEndpoint
+var requestedGraphHost = split(requestedGraphEndpoint, '/')[2]
+// A known authority host must be paired with its own cloud's Graph; other hosts (private clouds) are not checked.
+var effectiveGraphEndpoint = contains(
+    graphHostsByAuthorityHost[?split(effectiveAuthorityHost, '/')[2]] ?? [requestedGraphHost],
+    requestedGraphHost
+  )
+  ? requestedGraphEndpoint
+  : fail('GRAPH_ENDPOINT ${requestedGraphEndpoint} is not the Microsoft Graph of AUTHORITY_HOST ${effectiveAuthorityHost}: tokens from one cloud are refused by another cloud\'s Graph (see docs/national-clouds.md).')
 // managedIdentity needs no vault: no secret, certificate or vault role exists in that mode.
 var usesKeyVault = effectiveGraphCredential != 'managedIdentity'
 

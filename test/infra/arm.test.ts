@@ -274,7 +274,6 @@ describe('app settings', () => {
             GRAPH_CREDENTIAL: 'graphCredentialType',
             GRAPH_CLIENT_SECRET_NAME: 'graphClientSecretName',
             GRAPH_CLIENT_CERTIFICATE_NAME: 'graphClientCertificateName',
-            GRAPH_ENDPOINT: 'graphEndpoint',
             USERS_EXPORT_SCHEDULE: 'usersExportSchedule',
             SECRET_CACHE_TTL_SECONDS: 'secretCacheTtlSeconds',
             USERS_EXPORT_CONTAINER: 'usersExportContainerName',
@@ -287,8 +286,9 @@ describe('app settings', () => {
             assert.ok(def && 'defaultValue' in def, setting);
             assert.equal(String(mainDefault(c.main, param)), def.defaultValue, `${param} default vs ${setting}`);
         }
-        // AUTHORITY_HOST defaults to the current cloud's login endpoint (global: login.microsoftonline.com).
+        // AUTHORITY_HOST and GRAPH_ENDPOINT follow the cloud: test/infra/cloudEndpoints.test.ts.
         assert.match(String(mainDefault(c.main, 'authorityHost')), /environment\(\)\.authentication\.loginEndpoint/);
+        assert.equal(mainDefault(c.main, 'graphEndpoint'), '');
     });
 });
 
