@@ -7,6 +7,8 @@ export interface PageTokenContent {
     readonly pathAndQuery: string;
     readonly top: number;
     readonly select: readonly string[];
+    /** Only in the continuation tokens of `all=true`: how many users the earlier responses of that walk delivered. */
+    readonly segment?: { readonly delivered: number };
 }
 
 const VERSION = 1;
@@ -26,7 +28,9 @@ export class PageTokenCodec {
     }
 
     encode(content: PageTokenContent): string {
-        const payload = Buffer.from(JSON.stringify([VERSION, content.pathAndQuery, content.top, content.select])).toString('base64url');
+        const fields = [VERSION, content.pathAndQuery, content.top, content.select];
+        if (content.segment !== undefined) fields.push(content.segment.delivered);
+        const payload = Buffer.from(JSON.stringify(fields)).toString('base64url');
         return `${payload}.${this.#sign(payload)}`;
     }
 
@@ -42,11 +46,13 @@ export class PageTokenCodec {
         } catch {
             throw invalid();
         }
-        if (!Array.isArray(parsed) || parsed[0] !== VERSION) throw invalid();
-        const [, pathAndQuery, top, select] = parsed as [unknown, unknown, unknown, unknown];
+        if (!Array.isArray(parsed) || parsed[0] !== VERSION || parsed.length > 5) throw invalid();
+        const [, pathAndQuery, top, select, delivered] = parsed as [unknown, unknown, unknown, unknown, unknown];
         if (typeof pathAndQuery !== 'string' || !pathAndQuery.startsWith('/') || pathAndQuery.startsWith('//')) throw invalid();
         if (typeof top !== 'number' || !Array.isArray(select) || !select.every((s) => typeof s === 'string')) throw invalid();
-        return { pathAndQuery, top, select: select };
+        if (delivered === undefined) return { pathAndQuery, top, select: select };
+        if (!Number.isSafeInteger(delivered) || (delivered as number) < 0) throw invalid();
+        return { pathAndQuery, top, select: select, segment: { delivered: delivered as number } };
     }
 
     #sign(payload: string): string {

@@ -10,6 +10,16 @@ describe('page tokens', () => {
     it('round-trips what this app issued', () => {
         assert.deepEqual(codec.decode(codec.encode(content)), content);
     });
+    it('round-trips the running total of an all=true continuation token, and keeps page tokens without one', () => {
+        const segment = { ...content, segment: { delivered: 1998 } };
+        assert.deepEqual(codec.decode(codec.encode(segment)), segment);
+        assert.equal(codec.decode(codec.encode(content)).segment, undefined);
+    });
+    it('refuses a running total that is not a non-negative whole number', () => {
+        for (const delivered of [-1, 1.5, Number.MAX_SAFE_INTEGER + 2]) {
+            assert.throws(() => codec.decode(codec.encode({ ...content, segment: { delivered } })), BadRequestError, String(delivered));
+        }
+    });
     it('rejects a token with any character changed', () => {
         const token = codec.encode(content);
         for (let i = 0; i < token.length; i += 7) {
