@@ -218,6 +218,49 @@ describe('GET /api/users through the proxy', () => {
     });
 });
 
+describe('GET /api/users?all=true through the proxy', () => {
+    const NDJSON = { accept: 'application/x-ndjson' };
+
+    it(`a client loop following @nextPageToken gets all ${USERS} users once, then @end with the total`, async () => {
+        const ids = new Set<string>();
+        const sizes: number[] = [];
+        let query = 'all=true';
+        let end: unknown;
+        for (let request = 0; request < USERS && end === undefined; request += 1) {
+            const response = await worker.http({ path: `/api/users?${query}`, headers: NDJSON });
+            assert.equal(response.status, 200, response.text());
+            assert.equal(response.complete, true);
+            assert.match(String(response.headers['content-type']), /^application\/x-ndjson/);
+            const lines = response
+                .text()
+                .trimEnd()
+                .split('\n')
+                .map((l) => JSON.parse(l) as Record<string, unknown>);
+            const control = lines.pop() ?? {};
+            for (const user of lines) ids.add(String(user.id));
+            sizes.push(lines.length);
+            if ('@end' in control) end = control['@end'];
+            else query = `all=true&pageToken=${encodeURIComponent(String(control['@nextPageToken']))}`;
+        }
+        assert.deepEqual(sizes, [1998, 502]);
+        assert.equal(ids.size, USERS);
+        assert.deepEqual(end, { users: USERS });
+    });
+
+    it('400 for a page token sent with all=true', async () => {
+        const page = await worker.http({ path: '/api/users?top=2', headers: JSON_ACCEPT });
+        const token = encodeURIComponent(String(page.json().nextPageToken));
+        assertProblem(await worker.http({ path: `/api/users?all=true&pageToken=${token}`, headers: NDJSON }), 400, 'BadRequest');
+    });
+
+    it('502 problem+json when Graph fails on the second page of a segment: no partial body', async () => {
+        kit.t.sandbox.faults.graph.failAfterPages(1, 1, 500);
+        const response = await worker.http({ path: '/api/users?all=true', headers: NDJSON });
+        kit.t.sandbox.faults.graph.clear();
+        assertProblem(response, 502, 'GraphUnavailable');
+    });
+});
+
 describe('GET /api/users/export/latest through the proxy', () => {
     it('500 ConfigurationInvalid without export storage settings', async () => {
         const response = await withoutSetting('USERS_EXPORT_STORAGE', () =>
