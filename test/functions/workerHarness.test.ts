@@ -94,8 +94,8 @@ describe('worker-mode harness', () => {
         assert.equal(response.status, 200);
         assert.equal(response.body.length, 0, 'the stalled caller read nothing');
         assert.equal(response.flow.producedBytes, 24 * MB);
-        // Everything beyond what the sockets' kernel buffers took is queued in the worker.
-        assert.ok(response.flow.maxQueuedBytes > 16 * MB, `queued ${response.flow.maxQueuedBytes}`);
+        // Everything beyond what the sockets' kernel buffers took stays queued in the worker.
+        assert.ok(response.flow.maxQueuedBytes > response.flow.producedBytes / 2, `queued ${response.flow.maxQueuedBytes}`);
         // Wire bytes: the body plus the head and chunk framing.
         assert.ok(response.flow.maxQueuedBytes <= response.flow.producedBytes + 64 * 1024);
     });
