@@ -151,7 +151,8 @@ export const settingDefinitions = [
         required: false,
         defaultValue: 'users-export',
         scope: 'azure',
-        description: 'Blob container that receives snapshots and `latest.json`.',
+        description:
+            'Blob container that receives snapshots and `latest.json`, and holds the page-token key ring (`keys/page-tokens.json`).',
     },
     {
         name: 'USERS_EXPORT_SELECT',

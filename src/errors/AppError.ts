@@ -30,6 +30,7 @@ export type AppErrorCode =
     | 'ExportFailed'
     | 'ExportConflict'
     | 'NoSnapshot'
+    | 'PageTokenKeysUnavailable'
     | 'Internal';
 
 export interface AppErrorOptions {

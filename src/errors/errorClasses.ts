@@ -43,6 +43,16 @@ export class ExportError extends AppError {
 }
 
 /**
+ * The page-token key ring (`keys/page-tokens.json` in the export container) could not be read,
+ * created or understood, and no usable copy is cached: no token can be minted or checked.
+ */
+export class PageTokenKeysError extends AppError {
+    constructor(message: string, options: AppErrorOptions = {}) {
+        super('PageTokenKeysUnavailable', message, { status: 503, ...options });
+    }
+}
+
+/**
  * Another export replaced `latest.json` while this one ran (the ETag read at the start no longer
  * matched). This run's snapshot is discarded; the other run's manifest stays.
  */

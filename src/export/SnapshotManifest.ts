@@ -1,4 +1,5 @@
 import { ExportError } from '../errors/errorClasses.js';
+import { parseJsonObject } from '../json/parseJsonObject.js';
 
 /** Bumped only on incompatible changes; readers must check it. */
 export const MANIFEST_SCHEMA_VERSION = 1;
@@ -49,18 +50,12 @@ export function parseManifest(text: string, location: string): SnapshotManifest 
             status: 500,
             hint: 'Delete it (the next export writes a new one) or restore it from a backup.',
         });
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch {
-        throw invalid('not JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null) throw invalid('not a JSON object');
-    const record = parsed as Record<string, unknown>;
+    const record = parseJsonObject(text);
+    if (record === undefined) throw invalid('not a JSON object');
     if (record.schemaVersion !== MANIFEST_SCHEMA_VERSION) throw invalid(`unsupported schemaVersion ${String(record.schemaVersion)}`);
     for (const [field, type] of Object.entries(FIELD_TYPES)) {
         const value = record[field];
         if (type === 'array' ? !Array.isArray(value) : typeof value !== type) throw invalid(`"${field}" is missing or not a ${type}`);
     }
-    return parsed as SnapshotManifest;
+    return record as unknown as SnapshotManifest;
 }

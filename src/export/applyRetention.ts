@@ -15,7 +15,8 @@ export interface RetentionOptions {
  * Deletes snapshots whose whole UTC day (the date in their name, i.e. the run's start) ended
  * more than `retentionDays` ago. Age comes from the name, not the blob's Last-Modified, so a
  * copied or restored container keeps its schedule. The snapshot `latest.json` names is never
- * deleted, and names this app did not write are left alone. Returns how many were deleted.
+ * deleted, and names this app did not write are left alone: only `snapshots/` is listed, so the
+page-token key ring (`keys/`) is never touched. Returns how many were deleted.
  */
 export async function applyRetention(options: RetentionOptions): Promise<number> {
     const { store, retentionDays, now } = options;

@@ -5,8 +5,10 @@ import { GraphClient, type RetryOptions } from '../graph/GraphClient.js';
 import type { Logger } from '../logging/Logger.js';
 import { createKeyVaultCredential } from '../secret/createKeyVaultCredential.js';
 import { KeyVaultSecretSource } from '../secret/KeyVaultSecretSource.js';
+import type { KeyRing } from '../keyRing/KeyRing.js';
 import { GraphTokenProvider } from '../token/GraphTokenProvider.js';
 import { UsersService } from '../users/UsersService.js';
+import { createPageTokenKeyRing } from './createPageTokenKeyRing.js';
 
 /** Everything one process shares across invocations: one secret cache, one MSAL app, one client. */
 export interface Runtime {
@@ -23,6 +25,11 @@ export interface RuntimeOptions {
     /** Per-read Key Vault and per-request token timeouts; defaults 15 s and 30 s. */
     readonly keyVaultTimeoutMs?: number;
     readonly tokenTimeoutMs?: number;
+    /**
+     * The page-token keys. Default: the ring in the export storage when it is configured, else one
+     * in this process's memory (with a warning). The CLI, which never prints tokens, passes its own.
+     */
+    readonly keyRing?: KeyRing;
 }
 
 /** Builds the Key Vault → MSAL → Graph pipeline from settings. Constructs clients only: no I/O. */
@@ -59,6 +66,7 @@ export function createRuntime(env: Environment, options: RuntimeOptions = {}): R
         adminConsentUrl: `${settings.authorityHost}/${settings.tenantId}/adminconsent?client_id=${settings.clientId}`,
         ...(options.retry === undefined ? {} : { retry: options.retry }),
     });
-    const users = new UsersService({ graph, secrets, clientId: settings.clientId, graphEndpoint: settings.graphEndpoint });
+    const keyRing = options.keyRing ?? createPageTokenKeyRing(env, options.logger);
+    const users = new UsersService({ graph, keyRing });
     return { settings, secrets, tokens, graph, users };
 }
