@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { randomUUID, createPrivateKey } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, decodeJwt } from 'jose';
-import { createSandboxCertificate, keyMaterialFingerprints, startSandbox } from '../../sandbox/index.js';
+import { createSandboxCertificate, keyMaterialFingerprints } from '../../sandbox/index.js';
+import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 import type { Sandbox, SandboxCertificate } from '../../sandbox/index.js';
 import { hygiene } from '../support/hygieneGuard.js';
 
@@ -17,8 +18,11 @@ describe('Entra ID stand-in: client assertions', () => {
     let tokenUrl: string;
     let stranger: SandboxCertificate;
     before(async () => {
-        [sandbox, stranger] = await Promise.all([startSandbox({ userCount: 1 }), createSandboxCertificate({ subject: 'CN=stranger' })]);
-        hygiene.registerForbidden(() => [...sandbox.sensitiveValues(), ...sandbox.issuedTokens(), ...keyMaterialFingerprints(stranger)]);
+        [sandbox, stranger] = await Promise.all([
+            startGuardedSandbox({ userCount: 1 }),
+            createSandboxCertificate({ subject: 'CN=stranger' }),
+        ]);
+        hygiene.registerForbidden(() => keyMaterialFingerprints(stranger));
         tokenUrl = `${sandbox.settings.AUTHORITY_HOST}/${sandbox.tenantId}/oauth2/v2.0/token`;
     });
     after(() => sandbox.close());

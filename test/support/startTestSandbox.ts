@@ -1,8 +1,8 @@
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/createRuntime.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
-import { hygiene } from './hygieneGuard.js';
+import type { Sandbox, SandboxOptions } from '../../sandbox/index.js';
+import { startGuardedSandbox } from './startGuardedSandbox.js';
 import { LogCapture } from './LogCapture.js';
 
 /** Fast retries keep fault tests short; the production defaults are tested in unit tests. */
@@ -28,8 +28,7 @@ export interface TestSandbox {
 }
 
 export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCapture = new LogCapture()): Promise<TestSandbox> {
-    const sandbox = await startSandbox(options);
-    hygiene.registerForbidden(() => [...sandbox.secretHistory(), ...sandbox.issuedTokens(), ...sandbox.sensitiveValues()]);
+    const sandbox = await startGuardedSandbox(options);
     // @azure/identity's managed identity credential reads these from process.env itself.
     Object.assign(process.env, sandbox.settings);
     let invocation = 0;

@@ -35,9 +35,10 @@ verify_is_transient() {
     [[ "${code}" =~ ^(TokenEndpointUnavailable|KeyVaultUnavailable|KeyVaultForbidden|GraphThrottled|GraphUnavailable|TokenFederatedCredentialMismatch|TokenCertificateRejected)$ ]]
 }
 
-# A string field of the problem document in $2 (flat JSON, as the app writes it).
+# A string field of the problem document in $2 (flat JSON, as the app writes it), JSON escapes \" \\ \/ undone:
+# the app's messages quote names and values.
 problem_field() {
-    sed -n "s/.*\"$1\" *: *\"\\([^\"]*\\)\".*/\\1/p" "$2" | head -n 1
+    sed -nE "s/.*\"$1\" *: *\"(([^\"\\\\]|\\\\.)*)\".*/\\1/p" "$2" | head -n 1 | sed -E 's/\\(["\\/])/\1/g'
 }
 
 # postdeploy: calls GET /api/users?top=1 with the function key, so the app gets its first Graph token with
