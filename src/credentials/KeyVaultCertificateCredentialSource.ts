@@ -35,7 +35,7 @@ export class KeyVaultCertificateCredentialSource implements GraphCredentialSourc
     async getCredential(options: { readonly refresh?: boolean } = {}): Promise<GraphCredential> {
         const secret = await this.#secrets.getSecret(options);
         if (this.#parsed?.secret.value !== secret.value) {
-            const certificate = parseCertificateSecret(secret, this.#context);
+            const certificate = await parseCertificateSecret(secret, this.#context);
             registerSensitiveValue(certificate.privateKeyPem);
             this.#parsed = { secret, certificate };
         }

@@ -31,7 +31,7 @@ const ROTATE = 'bash scripts/postprovision/graph-app.sh rotate-certificate';
  * Reads a Key Vault certificate's secret (`GET {vault}/secrets/{name}`): PEM (`application/x-pem-file`) or
  * base64 PKCS#12 (`application/x-pkcs12`, Key Vault's default), certificate chain and private key.
  */
-export function parseCertificateSecret(secret: ClientSecret, context: CertificateSecretContext): ClientCertificate {
+export async function parseCertificateSecret(secret: ClientSecret, context: CertificateSecretContext): Promise<ClientCertificate> {
     const where = `Certificate "${context.certificateName}" (Key Vault version ${secret.version}) in ${context.vaultUrl}`;
     const contentType = secret.contentType?.split(';')[0]?.trim().toLowerCase();
     const looksPem = secret.value.includes('-----BEGIN ');
@@ -41,7 +41,7 @@ export function parseCertificateSecret(secret: ClientSecret, context: Certificat
     const { certificates, privateKeys } =
         contentType === PEM_CONTENT_TYPE || (contentType === undefined && looksPem)
             ? readPem(secret.value, where)
-            : readPfx(secret.value, where);
+            : await readPfx(secret.value, where);
     if (certificates.length === 0) throw invalid(`${where} holds no certificate.`);
     if (privateKeys.length === 0) {
         throw new SecretError('KeyVaultCertificateNoPrivateKey', `${where} holds no private key: its key is not exportable.`, {
@@ -86,14 +86,14 @@ function readPem(text: string, where: string): Material {
     return { certificates, privateKeys };
 }
 
-function readPfx(value: string, where: string): Material {
+async function readPfx(value: string, where: string): Promise<Material> {
     const der = Buffer.from(value.trim(), 'base64');
     if (der.length === 0 || der.toString('base64') !== value.trim().replace(/\s+/g, '')) {
         throw invalid(`${where} is not base64: a PKCS#12 secret holds the PFX file base64-encoded.`);
     }
     let contents;
     try {
-        contents = readPkcs12(der);
+        contents = await readPkcs12(der);
     } catch (error) {
         if (error instanceof Pkcs12PasswordError) throw passwordProtected(where);
         throw invalid(`${where}: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-import forge from 'node-forge';
+import type forge from 'node-forge';
 
 /** What a PKCS#12 (PFX) file holds, as DER: the certificates and the private keys (PKCS#8 PrivateKeyInfo). */
 export interface Pkcs12Contents {
@@ -6,12 +6,8 @@ export interface Pkcs12Contents {
     readonly privateKeys: readonly Buffer[];
 }
 
-// forge's typings say string, but its key derivation treats null as "no password bytes" (pbe.generatePkcs12Key).
-const pkcs12FromAsn1 = forge.pkcs12.pkcs12FromAsn1 as (
-    obj: forge.asn1.Asn1,
-    strict: boolean,
-    password: string | null,
-) => forge.pkcs12.Pkcs12Pfx;
+type Forge = typeof forge;
+type Pkcs12FromAsn1 = (obj: forge.asn1.Asn1, strict: boolean, password: string | null) => forge.pkcs12.Pkcs12Pfx;
 
 /** The file is protected by a password other than the empty one Key Vault uses for its exports. */
 export class Pkcs12PasswordError extends Error {}
@@ -24,7 +20,11 @@ export class Pkcs12PasswordError extends Error {}
  * Key Vault exports with an empty password, which RFC 7292 (B.1) leaves ambiguous: encoded as the two-byte
  * BMPString terminator (OpenSSL, forge for "") or as no bytes at all (some Windows exporters). Both are tried.
  */
-export function readPkcs12(der: Buffer): Pkcs12Contents {
+export async function readPkcs12(der: Buffer): Promise<Pkcs12Contents> {
+    // Loaded only when a PFX is read: the other credential modes never pay for parsing node-forge.
+    const { default: forge } = await import('node-forge');
+    // forge's typings say string, but its key derivation treats null as "no password bytes" (pbe.generatePkcs12Key).
+    const pkcs12FromAsn1 = forge.pkcs12.pkcs12FromAsn1 as Pkcs12FromAsn1;
     let asn1: forge.asn1.Asn1;
     try {
         asn1 = forge.asn1.fromDer(forge.util.createBuffer(der.toString('binary')), false);
@@ -34,7 +34,7 @@ export function readPkcs12(der: Buffer): Pkcs12Contents {
     let lastError: unknown;
     for (const password of ['', null]) {
         try {
-            return contentsOf(pkcs12FromAsn1(asn1, false, password));
+            return contentsOf(forge, pkcs12FromAsn1(asn1, false, password));
         } catch (error) {
             lastError = error;
             if (!isPasswordError(error)) break;
@@ -58,7 +58,7 @@ interface DecodedBag {
     readonly asn1?: forge.asn1.Asn1;
 }
 
-function contentsOf(pfx: forge.pkcs12.Pkcs12Pfx): Pkcs12Contents {
+function contentsOf(forge: Forge, pfx: forge.pkcs12.Pkcs12Pfx): Pkcs12Contents {
     const certificates: Buffer[] = [];
     const privateKeys: Buffer[] = [];
     const toBuffer = (asn1: forge.asn1.Asn1): Buffer => Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');

@@ -32,9 +32,9 @@ before(async () => {
     hygiene.registerForbidden(() => [...keyMaterialFingerprints(certificate), ...keyMaterialFingerprints(other)]);
 });
 
-function expectCode(value: string, contentType: string | undefined, code: string): AppError {
+async function expectCode(value: string, contentType: string | undefined, code: string): Promise<AppError> {
     try {
-        parseCertificateSecret(secret(value, contentType), context);
+        await parseCertificateSecret(secret(value, contentType), context);
     } catch (error) {
         assert.ok(error instanceof AppError, String(error));
         assert.equal(error.code, code, error.message);
@@ -44,7 +44,7 @@ function expectCode(value: string, contentType: string | undefined, code: string
     assert.fail(`expected ${code}`);
 }
 
-function assertIsCertificate(parsed: ReturnType<typeof parseCertificateSecret>, expected: SandboxCertificate): void {
+function assertIsCertificate(parsed: Awaited<ReturnType<typeof parseCertificateSecret>>, expected: SandboxCertificate): void {
     const x509 = new X509Certificate(expected.certPem);
     assert.equal(parsed.thumbprintSha256, x509.fingerprint256.replaceAll(':', '').toLowerCase());
     assert.equal(parsed.thumbprintSha1, expected.thumbprintSha1);
@@ -56,14 +56,14 @@ function assertIsCertificate(parsed: ReturnType<typeof parseCertificateSecret>, 
 
 describe('PKCS#12 (Key Vault default content type)', () => {
     for (const algorithm of ['3des', 'aes256'] as const) {
-        it(`reads a PFX with an empty password, key encrypted with ${algorithm}, MAC verified`, () => {
+        it(`reads a PFX with an empty password, key encrypted with ${algorithm}, MAC verified`, async () => {
             const value = certificateSecretValue(certificate, { contentType: PFX, algorithm });
-            assertIsCertificate(parseCertificateSecret(secret(value, PFX), context), certificate);
+            assertIsCertificate(await parseCertificateSecret(secret(value, PFX), context), certificate);
         });
     }
 
-    it('a PFX without its key (non-exportable key policy): KeyVaultCertificateNoPrivateKey with the fix', () => {
-        const error = expectCode(
+    it('a PFX without its key (non-exportable key policy): KeyVaultCertificateNoPrivateKey with the fix', async () => {
+        const error = await expectCode(
             certificateSecretValue(certificate, { contentType: PFX, withPrivateKey: false }),
             PFX,
             'KeyVaultCertificateNoPrivateKey',
@@ -71,8 +71,8 @@ describe('PKCS#12 (Key Vault default content type)', () => {
         assert.match(error.hint ?? '', /exportable/);
     });
 
-    it('a PFX with a password: KeyVaultCertificatePasswordProtected with the fix', () => {
-        const error = expectCode(
+    it('a PFX with a password: KeyVaultCertificatePasswordProtected with the fix', async () => {
+        const error = await expectCode(
             certificateSecretValue(certificate, { contentType: PFX, password: 'correct horse' }),
             PFX,
             'KeyVaultCertificatePasswordProtected',
@@ -80,12 +80,12 @@ describe('PKCS#12 (Key Vault default content type)', () => {
         assert.match(error.hint ?? '', /az keyvault certificate import/);
     });
 
-    it('not base64, or base64 that is not a PFX: KeyVaultCertificateInvalid', () => {
-        expectCode('%%% not base64 %%%', PFX, 'KeyVaultCertificateInvalid');
-        expectCode(Buffer.from('hello, this is not DER').toString('base64'), PFX, 'KeyVaultCertificateInvalid');
+    it('not base64, or base64 that is not a PFX: KeyVaultCertificateInvalid', async () => {
+        await expectCode('%%% not base64 %%%', PFX, 'KeyVaultCertificateInvalid');
+        await expectCode(Buffer.from('hello, this is not DER').toString('base64'), PFX, 'KeyVaultCertificateInvalid');
     });
 
-    it('OpenSSL files: legacy (RC2-40 certificates, 3DES key, SHA-1 MAC) and modern (PBES2 AES-256, SHA-256 MAC), empty password', (t) => {
+    it('OpenSSL files: legacy (RC2-40 certificates, 3DES key, SHA-1 MAC) and modern (PBES2 AES-256, SHA-256 MAC), empty password', async (t) => {
         const openssl = requireTool(t, 'openssl', locateOpenssl(), 'Install it with `apt-get install openssl`.');
         if (openssl === undefined) return;
         const dir = mkdtempSync(join(tmpdir(), 'pfx-'));
@@ -112,7 +112,7 @@ describe('PKCS#12 (Key Vault default content type)', () => {
                 ]);
                 assert.equal(made.status, 0, made.stderr);
                 const value = readFileSync(join(dir, file)).toString('base64');
-                const parsed = parseCertificateSecret(secret(value, PFX), context);
+                const parsed = await parseCertificateSecret(secret(value, PFX), context);
                 assertIsCertificate(parsed, certificate);
                 assert.equal(parsed.chainPem.match(/BEGIN CERTIFICATE/g)?.length, 2, `${file}: the whole chain goes to x5c`);
             }
@@ -123,39 +123,39 @@ describe('PKCS#12 (Key Vault default content type)', () => {
 });
 
 describe('PEM (application/x-pem-file)', () => {
-    it('reads a PKCS#8 key and the chain in any order, the signing certificate first', () => {
+    it('reads a PKCS#8 key and the chain in any order, the signing certificate first', async () => {
         const value = `${other.certPem}${certificate.keyPem}${certificate.certPem}`;
-        assertIsCertificate(parseCertificateSecret(secret(value, PEM), context), certificate);
+        assertIsCertificate(await parseCertificateSecret(secret(value, PEM), context), certificate);
     });
 
-    it('reads a PKCS#1 "RSA PRIVATE KEY" and returns it as PKCS#8', () => {
+    it('reads a PKCS#1 "RSA PRIVATE KEY" and returns it as PKCS#8', async () => {
         const pkcs1 = createPrivateKey(certificate.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString();
-        assertIsCertificate(parseCertificateSecret(secret(`${pkcs1}${certificate.certPem}`, PEM), context), certificate);
+        assertIsCertificate(await parseCertificateSecret(secret(`${pkcs1}${certificate.certPem}`, PEM), context), certificate);
     });
 
-    it('no content type set: recognised by its PEM armour', () => {
+    it('no content type set: recognised by its PEM armour', async () => {
         assertIsCertificate(
-            parseCertificateSecret(secret(certificateSecretValue(certificate, { contentType: PEM }), undefined), context),
+            await parseCertificateSecret(secret(certificateSecretValue(certificate, { contentType: PEM }), undefined), context),
             certificate,
         );
     });
 
-    it('certificate only: KeyVaultCertificateNoPrivateKey; encrypted key: KeyVaultCertificatePasswordProtected', () => {
-        expectCode(certificate.certPem, PEM, 'KeyVaultCertificateNoPrivateKey');
-        expectCode(
+    it('certificate only: KeyVaultCertificateNoPrivateKey; encrypted key: KeyVaultCertificatePasswordProtected', async () => {
+        await expectCode(certificate.certPem, PEM, 'KeyVaultCertificateNoPrivateKey');
+        await expectCode(
             certificateSecretValue(certificate, { contentType: PEM, password: 'correct horse' }),
             PEM,
             'KeyVaultCertificatePasswordProtected',
         );
     });
 
-    it('a key that matches no certificate, a non-RSA key, another content type: KeyVaultCertificateInvalid', () => {
-        expectCode(`${other.keyPem}${certificate.certPem}`, PEM, 'KeyVaultCertificateInvalid');
-        expectCode(certificate.certPem, 'text/plain', 'KeyVaultCertificateInvalid');
+    it('a key that matches no certificate, a non-RSA key, another content type: KeyVaultCertificateInvalid', async () => {
+        await expectCode(`${other.keyPem}${certificate.certPem}`, PEM, 'KeyVaultCertificateInvalid');
+        await expectCode(certificate.certPem, 'text/plain', 'KeyVaultCertificateInvalid');
         const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
         const ecPem = ec.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
         hygiene.registerForbidden(() => [ecPem]);
-        expectCode(`${ecPem}${certificate.certPem}`, PEM, 'KeyVaultCertificateInvalid');
+        await expectCode(`${ecPem}${certificate.certPem}`, PEM, 'KeyVaultCertificateInvalid');
     });
 });
 
