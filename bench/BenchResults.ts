@@ -43,18 +43,21 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
         ...results.memory.map((m) => goal(`peak RSS MB, ${m.users} users`, '<= 150', m.peakRssMb.median, m.peakRssMb.median <= 150)),
         goal('peak RSS growth, largest vs smallest size', '<= 0.15', results.memoryGrowth, results.memoryGrowth <= 0.15),
         goal('warm overhead p50 ms', '<= 1', results.invocation.overheadP50Ms.median, results.invocation.overheadP50Ms.median <= 1),
-        goal(
-            `Key Vault reads per ${results.tokenPath.invocations} invocations`,
-            '1',
-            results.tokenPath.keyVaultReads,
-            results.tokenPath.keyVaultReads === 1,
-        ),
-        goal(
-            `token requests per ${results.tokenPath.invocations} invocations`,
-            '1',
-            results.tokenPath.tokenRequests,
-            results.tokenPath.tokenRequests === 1,
-        ),
+        ...results.tokenPath.flatMap((k) => [
+            goal(
+                `${k.credential}: Key Vault reads per ${k.invocations} invocations`,
+                k.credential === 'managedIdentity' ? '0' : '1',
+                k.keyVaultReads,
+                k.keyVaultReads === (k.credential === 'managedIdentity' ? 0 : 1),
+            ),
+            goal(
+                `${k.credential}: identity requests per ${k.invocations} invocations`,
+                '1',
+                k.managedIdentityRequests,
+                k.managedIdentityRequests === 1,
+            ),
+            goal(`${k.credential}: token requests per ${k.invocations} invocations`, '1', k.tokenRequests, k.tokenRequests === 1),
+        ]),
         goal('cold import, entry/SDKs', '<= 0.5', results.coldStart.importRatio.median, results.coldStart.importRatio.median <= 0.5),
         ...results.streaming.flatMap((s) => [
             // Bounds hold on every run, so the worst run is judged.

@@ -3,12 +3,14 @@ import { AppError, type AppErrorCode, type AppErrorOptions } from './AppError.js
 /** A setting is missing or malformed. Lists every bad setting by name. */
 export class ConfigurationError extends AppError {
     readonly settings: readonly string[];
+    readonly problems: readonly { readonly name: string; readonly problem: string }[];
     constructor(problems: readonly { readonly name: string; readonly problem: string }[]) {
         super('ConfigurationInvalid', `Invalid configuration: ${problems.map((p) => `${p.name} ${p.problem}`).join('; ')}`, {
             status: 500,
             hint: 'Set these app settings (local.settings.json Values when running locally).',
         });
         this.settings = problems.map((p) => p.name);
+        this.problems = problems;
     }
 }
 

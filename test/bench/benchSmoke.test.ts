@@ -57,8 +57,20 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
         for (const key of ['handlerP50Ms', 'handlerP99Ms', 'directP50Ms', 'directP99Ms', 'overheadP50Ms', 'overheadP99Ms']) {
             assertSummary(r.invocation?.[key], `invocation.${key}`);
         }
-        for (const key of ['invocations', 'failures', 'keyVaultReads', 'tokenRequests', 'managedIdentityRequests']) {
-            assertFinite(r.tokenPath?.[key], `tokenPath.${key}`);
+        const tokenPath = r.tokenPath as unknown as Record<string, unknown>[];
+        assert.deepEqual(
+            tokenPath.map((k) => k.credential),
+            ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'],
+        );
+        for (const k of tokenPath) {
+            for (const key of ['invocations', 'failures', 'keyVaultReads', 'tokenRequests', 'managedIdentityRequests']) {
+                assertFinite(k[key], `tokenPath.${String(k.credential)}.${key}`);
+            }
+            for (const key of ['coldFirstTokenMs', 'warmTokenP50Us', 'warmTokenP99Us'])
+                assertSummary(k[key], `tokenPath.${String(k.credential)}.${key}`);
+            assert.equal(k.failures, 0, `${String(k.credential)}: failures`);
+            assert.equal(k.tokenRequests, 1, `${String(k.credential)}: token requests`);
+            assert.equal(k.managedIdentityRequests, 1, `${String(k.credential)}: identity requests`);
         }
         for (const key of ['entryImportMs', 'sdkImportMs', 'importRatio', 'firstResponseMs', 'rawCallsMs', 'firstResponseRatio']) {
             assertSummary(r.coldStart?.[key], `coldStart.${key}`);

@@ -34,6 +34,30 @@ describe('graph-users CLI', () => {
         assert.doesNotMatch(result.stderr, /eyJ[A-Za-z0-9_-]{4,}\./);
     });
 
+    for (const credential of ['keyVaultCertificate', 'managedIdentity'] as const) {
+        it(`list --all --sandbox --credential ${credential} prints every user once`, async () => {
+            const result = await runCli(['list', '--all', '--sandbox', '--users', '1200', '--credential', credential]);
+            assert.equal(result.code, 0, result.stderr);
+            const ids = new Set(
+                result.stdout
+                    .trim()
+                    .split('\n')
+                    .map((l) => (JSON.parse(l) as { id: string }).id),
+            );
+            assert.equal(ids.size, 1200);
+            assert.doesNotMatch(result.stderr, /eyJ[A-Za-z0-9_-]{4,}\.|PRIVATE KEY/);
+        });
+    }
+
+    it('--credential takes exactly the GRAPH_CREDENTIAL values, and only with --sandbox', async () => {
+        const bad = await runCli(['list', '--sandbox', '--credential', 'certificate']);
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /--credential must be one of keyVaultSecret, keyVaultCertificate, managedIdentity/);
+        const alone = await runCli(['list', '--credential', 'managedIdentity']);
+        assert.equal(alone.code, 2);
+        assert.match(alone.stderr, /--credential applies to --sandbox only; set GRAPH_CREDENTIAL/);
+    });
+
     it('list with --top and --select prints one page', async () => {
         const result = await runCli(['list', '--top', '3', '--select', 'displayName', '--sandbox', '--users', '10']);
         assert.equal(result.code, 0, result.stderr);
