@@ -2,6 +2,7 @@ import type { ColdStartResult } from './measureColdStart.js';
 import type { DeltaResult } from './measureDelta.js';
 import type { InvocationResult, TokenPathResult } from './measureInvocations.js';
 import type { MemoryFigure } from './measureMemory.js';
+import type { StreamingFigure } from './measureStreaming.js';
 import type { ThroughputResult } from './measureThroughput.js';
 import type { BenchOptions } from './options.js';
 
@@ -22,6 +23,8 @@ export interface BenchResults {
     readonly invocation: InvocationResult;
     readonly tokenPath: TokenPathResult;
     readonly coldStart: ColdStartResult;
+    /** `all=true` through the worker's HTTP proxy for callers that never read or hang up. */
+    readonly streaming: readonly StreamingFigure[];
     readonly delta: DeltaResult;
     readonly goals: readonly Goal[];
 }
@@ -42,19 +45,32 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
         ...results.memory.map((m) => goal(`peak RSS MB, ${m.users} users`, '<= 150', m.peakRssMb.median, m.peakRssMb.median <= 150)),
         goal('peak RSS growth, largest vs smallest size', '<= 0.15', results.memoryGrowth, results.memoryGrowth <= 0.15),
         goal('warm overhead p50 ms', '<= 1', results.invocation.overheadP50Ms.median, results.invocation.overheadP50Ms.median <= 1),
-        goal(
-            `Key Vault reads per ${results.tokenPath.invocations} invocations`,
-            '1',
-            results.tokenPath.keyVaultReads,
-            results.tokenPath.keyVaultReads === 1,
-        ),
-        goal(
-            `token requests per ${results.tokenPath.invocations} invocations`,
-            '1',
-            results.tokenPath.tokenRequests,
-            results.tokenPath.tokenRequests === 1,
-        ),
+        ...results.tokenPath.flatMap((k) => [
+            goal(
+                `${k.credential}: Key Vault reads per ${k.invocations} invocations`,
+                k.credential === 'managedIdentity' ? '0' : '1',
+                k.keyVaultReads,
+                k.keyVaultReads === (k.credential === 'managedIdentity' ? 0 : 1),
+            ),
+            goal(
+                `${k.credential}: identity requests per ${k.invocations} invocations`,
+                '1',
+                k.managedIdentityRequests,
+                k.managedIdentityRequests === 1,
+            ),
+            goal(`${k.credential}: token requests per ${k.invocations} invocations`, '1', k.tokenRequests, k.tokenRequests === 1),
+        ]),
         goal('cold import, entry/SDKs', '<= 0.5', results.coldStart.importRatio.median, results.coldStart.importRatio.median <= 0.5),
+        ...results.streaming.flatMap((s) => [
+            // Bounds hold on every run, so the worst run is judged.
+            goal(`all=true MB held, ${s.caller}, ${s.users} users`, '<= 32', s.heldMb.max, s.heldMb.max <= 32),
+            goal(
+                `all=true Graph pages after the caller stopped, ${s.caller}, ${s.users} users`,
+                '<= 2',
+                s.graphPagesAfterGone.max,
+                s.graphPagesAfterGone.max <= 2,
+            ),
+        ]),
         goal(
             `incremental/full Graph requests, ${results.delta.users} users, ${results.delta.changedUsers} changed`,
             '<= 0.1',

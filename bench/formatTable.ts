@@ -26,11 +26,14 @@ export function formatTable(r: BenchResults): string {
     rows.push(['warm handler ms p50 / p99', `${cell(i.handlerP50Ms, 2)} / ${cell(i.handlerP99Ms, 2)}`]);
     rows.push(['direct Graph ms p50 / p99', `${cell(i.directP50Ms, 2)} / ${cell(i.directP99Ms, 2)}`]);
     rows.push(['warm overhead ms p50 / p99', `${cell(i.overheadP50Ms, 2)} / ${cell(i.overheadP99Ms, 2)}`]);
-    const k = r.tokenPath;
-    rows.push([
-        `token path per ${k.invocations} invocations`,
-        `${k.keyVaultReads} Key Vault read(s), ${k.tokenRequests} token request(s), ${k.managedIdentityRequests} MI request(s), ${k.failures} failures`,
-    ]);
+    for (const k of r.tokenPath) {
+        rows.push([
+            `token path, ${k.credential}, per ${k.invocations} invocations`,
+            `${k.keyVaultReads} Key Vault read(s), ${k.managedIdentityRequests} identity request(s), ${k.tokenRequests} token request(s), ${k.failures} failures`,
+        ]);
+        rows.push([`  cold first token ms (credential + Entra)`, cell(k.coldFirstTokenMs)]);
+        rows.push([`  warm getToken µs p50 / p99`, `${cell(k.warmTokenP50Us)} / ${cell(k.warmTokenP99Us)}`]);
+    }
     const c = r.coldStart;
     rows.push(['cold import ms, deployed entry (package.json main)', cell(c.entryImportMs)]);
     rows.push(['cold import ms, the four SDK packages', cell(c.sdkImportMs)]);
@@ -38,6 +41,13 @@ export function formatTable(r: BenchResults): string {
     rows.push(['cold first response ms (import+KV+token+page)', cell(c.firstResponseMs)]);
     rows.push(['raw calls ms (MI+KV+token+page, bare fetch)', cell(c.rawCallsMs)]);
     rows.push(['  ratio first response/raw', cell(c.firstResponseRatio, 2)]);
+    for (const s of r.streaming) {
+        rows.push([`all=true, ${s.caller}, ${s.users} users: MB held / MB queued`, `${cell(s.heldMb, 2)} / ${cell(s.maxQueuedMb, 2)}`]);
+        rows.push([
+            `  Graph pages read / after the caller stopped`,
+            `${cell(s.graphPages, 0)} / ${cell(s.graphPagesAfterGone, 0)}, ${s.lateLogWarnings} late-log warning(s)`,
+        ]);
+    }
     const d = r.delta;
     const at = `${d.users} users, ${d.changedUsers} changed, ${d.latencyMs} ms/page`;
     rows.push([`full export ms (${at})`, cell(d.fullMs, 0)]);

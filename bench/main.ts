@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: export throughput, memory, warm invocation overhead, token path and cold
- * start, each in fresh child processes against the offline sandbox and Azurite (which stay in
+ * `npm run bench`: export throughput, memory, warm invocation overhead, token path, cold start
+ * and the `all=true` bounds, each in fresh child processes against the offline sandbox and Azurite (which stay in
  * this process and Azurite's own). Prints a table, writes results.json and results.svg.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import { measureColdStart } from './measureColdStart.js';
 import { measureDelta } from './measureDelta.js';
 import { measureInvocationOverhead, measureTokenPath } from './measureInvocations.js';
 import { measureMemory } from './measureMemory.js';
+import { measureStreaming } from './measureStreaming.js';
 import { measureThroughput } from './measureThroughput.js';
 import { parseBenchOptions, usage } from './options.js';
 import { renderChart } from './renderChart.js';
@@ -43,6 +44,8 @@ async function bench(argv: readonly string[]): Promise<number> {
         const tokenPath = await measureTokenPath(options);
         progress(`cold start: ${options.coldRuns} runs`);
         const coldStart = await measureColdStart(options, ROOT);
+        progress(`all=true bounds: ${options.streamingSizes.join(', ')} users x ${options.runs} runs`);
+        const streaming = await measureStreaming(options);
         progress(`incremental vs full: ${options.deltaUsers} users at ${options.deltaLatency} ms per page x ${options.runs} runs`);
         const delta = await measureDelta(options, azurite);
         const smallest = memory[0]?.peakRssMb.median ?? Number.NaN;
@@ -55,6 +58,7 @@ async function bench(argv: readonly string[]): Promise<number> {
             invocation,
             tokenPath,
             coldStart,
+            streaming,
             delta,
         };
         const results: BenchResults = { ...partial, goals: judgeGoals(partial) };

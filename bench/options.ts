@@ -15,6 +15,8 @@ export interface BenchOptions {
     readonly samples: number;
     /** Fresh processes per cold-start figure. */
     readonly coldRuns: number;
+    /** Directory sizes of the `all=true` bounds (a stalled and a disconnecting caller). */
+    readonly streamingSizes: readonly number[];
     /** Directory size, Graph latency per page and changed users of the incremental-vs-full figure. */
     readonly deltaUsers: number;
     readonly deltaLatency: number;
@@ -25,7 +27,7 @@ export interface BenchOptions {
 }
 
 export const usage = `Usage: npm run bench -- [--users N] [--runs N] [--memory-sizes a,b,c] [--latencies a,b]
-                     [--invocations N] [--samples N] [--cold-runs N]
+                     [--invocations N] [--samples N] [--cold-runs N] [--streaming-sizes a,b]
                      [--delta-users N] [--delta-latency MS] [--delta-changes N] [--out DIR]`;
 
 export function parseBenchOptions(argv: readonly string[], defaultOut: string): BenchOptions {
@@ -40,6 +42,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
             invocations: { type: 'string', default: '10000' },
             samples: { type: 'string', default: '2000' },
             'cold-runs': { type: 'string', default: '10' },
+            'streaming-sizes': { type: 'string', default: '100000,1000000' },
             'delta-users': { type: 'string', default: '1000000' },
             'delta-latency': { type: 'string', default: '100' },
             'delta-changes': { type: 'string' },
@@ -54,6 +57,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
         invocations: count('--invocations', values.invocations, 1),
         samples: count('--samples', values.samples, 1),
         coldRuns: count('--cold-runs', values['cold-runs'], 1),
+        streamingSizes: values['streaming-sizes'].split(',').map((v) => count('--streaming-sizes', v, 1)),
         deltaUsers: count('--delta-users', values['delta-users'], 1),
         deltaLatency: count('--delta-latency', values['delta-latency'], 0),
         deltaChanges: values['delta-changes'] === undefined ? undefined : count('--delta-changes', values['delta-changes'], 1),

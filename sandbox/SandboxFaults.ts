@@ -165,16 +165,34 @@ export class TokenFaults {
     }
 }
 
+export class FederationFaults {
+    readonly propagation = new CountedFault<true>();
+
+    /**
+     * The next `count` token requests with a federated assertion get AADSTS70021, as Entra answers while a
+     * new federated credential propagates.
+     */
+    delayPropagation(count: number): void {
+        this.propagation.arm(count, true);
+    }
+
+    clear(): void {
+        this.propagation.clear();
+    }
+}
+
 /** Fault switches per stand-in. Counted faults affect the next N requests, then clear themselves. */
 export class SandboxFaults {
     readonly graph = new GraphFaults();
     readonly keyVault = new KeyVaultFaults();
     readonly token = new TokenFaults();
+    readonly federation = new FederationFaults();
 
     /** Disarms every fault and zeroes latencies. */
     clear(): void {
         this.graph.clear();
         this.keyVault.clear();
         this.token.clear();
+        this.federation.clear();
     }
 }

@@ -1,5 +1,7 @@
 export { startSandbox } from './startSandbox.js';
-export type { Sandbox, SandboxOptions } from './startSandbox.js';
+export type { Sandbox, SandboxCredential, SandboxOptions } from './startSandbox.js';
+export { createSandboxCertificate, certificateSecretValue, keyMaterialFingerprints } from './SandboxCertificate.js';
+export type { CertificateSecretShape, SandboxCertificate } from './SandboxCertificate.js';
 export { createSandboxCa, issueServerCertificate, loadSandboxCa, writeSandboxCa } from './SandboxCa.js';
 export type { SandboxCa, ServerCertificate } from './SandboxCa.js';
 export { SandboxCounters } from './SandboxCounters.js';

@@ -1,14 +1,17 @@
 /**
  * `npm run sandbox`: starts the stand-ins and Azurite (blob, queue, table, in memory), then writes a
  * ready local.settings.json so that `func start` runs the app against them with no Azure account.
- * Stays up until SIGINT/SIGTERM. The client secret is never written: the app reads it from the vault.
+ * Stays up until SIGINT/SIGTERM. `--credential` picks the GRAPH_CREDENTIAL mode the settings are for. No
+ * secret or key is ever written: the app reads them from the vault, or uses the managed identity.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { startAzurite } from './startAzurite.js';
-import { startSandbox } from './startSandbox.js';
+import { startSandbox, type SandboxCredential } from './startSandbox.js';
+
+const CREDENTIALS: readonly SandboxCredential[] = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'];
 
 const workerSettings = JSON.parse(
     readFileSync(fileURLToPath(new URL('../../src/runtime/nodeWorkerSettings.json', import.meta.url)), 'utf8'),
@@ -22,16 +25,18 @@ const { values } = parseArgs({
         users: { type: 'string', default: '250' },
         seed: { type: 'string', default: '42' },
         out: { type: 'string', default: 'local.settings.json' },
+        credential: { type: 'string', default: 'keyVaultSecret' },
     },
 });
+const credential = CREDENTIALS.find((c) => c === values.credential);
 const userCount = Number(values.users);
 const seed = Number(values.seed);
-if (!Number.isSafeInteger(userCount) || userCount < 0 || !Number.isSafeInteger(seed)) {
-    console.error('usage: npm run sandbox -- [--users N] [--seed N] [--out FILE]');
+if (!Number.isSafeInteger(userCount) || userCount < 0 || !Number.isSafeInteger(seed) || credential === undefined) {
+    console.error(`usage: npm run sandbox -- [--users N] [--seed N] [--out FILE] [--credential ${CREDENTIALS.join('|')}]`);
     process.exit(2);
 }
 
-const sandbox = await startSandbox({ userCount, seed });
+const sandbox = await startSandbox({ userCount, seed, credential });
 const azurite = await startAzurite({ services: 'all' });
 const localSettings = {
     IsEncrypted: false,
@@ -56,7 +61,9 @@ if (existsSync(target) && !readFileSync(target, 'utf8').includes(`"${MARKER}"`))
 }
 await writeFile(target, text, { mode: 0o600 });
 console.log(text);
-console.error(`Sandbox up with ${userCount} users; wrote ${target}. Run \`func start\` in another terminal; Ctrl+C stops the sandbox.`);
+console.error(
+    `Sandbox up with ${userCount} users (GRAPH_CREDENTIAL=${credential}); wrote ${target}. Run \`func start\` in another terminal; Ctrl+C stops the sandbox.`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

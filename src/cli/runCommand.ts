@@ -6,6 +6,7 @@ import { consoleLogger } from '../logging/consoleLogger.js';
 import type { Logger } from '../logging/Logger.js';
 import { writeNdjson } from '../ndjson/writeNdjson.js';
 import { createExportRuntime, type ExportRuntime } from '../runtime/createExportRuntime.js';
+import { createProcessKeyRing } from '../runtime/createPageTokenKeyRing.js';
 import { createRuntime } from '../runtime/createRuntime.js';
 import { parseUsersQuery } from '../users/UsersQuery.js';
 import { createProgressReporter } from './createProgressReporter.js';
@@ -23,7 +24,8 @@ export interface CliCommand {
 
 /** Runs one CLI command through the same core as the functions. Returns the exit code. */
 export async function runCommand(command: CliCommand, env: Environment): Promise<number> {
-    const runtime = createRuntime(env, { logger: consoleLogger });
+    // The CLI never prints page tokens: keys in memory, no storage access and no warning about it.
+    const runtime = createRuntime(env, { logger: consoleLogger, keyRing: createProcessKeyRing() });
     if (command.name === 'export') {
         const target: ExportRuntime =
             command.to === undefined

@@ -23,6 +23,17 @@ const STORAGE_SETTING_NAMES = [
 const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /**
+ * The export storage when one is configured (either connection setting set), else undefined:
+ * for the page-token keys, which live there when they can. A set but malformed storage setting
+ * still throws, naming it.
+ */
+export function loadOptionalExportStorageSettings(env: Environment): ExportStorageSettings | undefined {
+    const s = readSettings(env, ['USERS_EXPORT_STORAGE', 'USERS_EXPORT_STORAGE__blobServiceUri']);
+    if (s.USERS_EXPORT_STORAGE === undefined && s.USERS_EXPORT_STORAGE__blobServiceUri === undefined) return undefined;
+    return loadExportStorageSettings(env);
+}
+
+/**
  * Reads the identity-based connection the Functions way (`<prefix>__blobServiceUri`,
  * `__credential`, `__clientId`), or a connection string under the prefix itself, which wins.
  */

@@ -12,6 +12,9 @@ export type AppErrorCode =
     | 'KeyVaultSecretDisabled'
     | 'KeyVaultCredentialUnavailable'
     | 'KeyVaultUnavailable'
+    | 'KeyVaultCertificateNoPrivateKey'
+    | 'KeyVaultCertificatePasswordProtected'
+    | 'KeyVaultCertificateInvalid'
     | 'TokenAppNotFound'
     | 'TokenInvalidClientSecret'
     | 'TokenClientSecretExpired'
@@ -19,6 +22,10 @@ export type AppErrorCode =
     | 'TokenInvalidScope'
     | 'TokenRequestFailed'
     | 'TokenEndpointUnavailable'
+    | 'TokenCertificateRejected'
+    | 'TokenFederatedCredentialMismatch'
+    | 'TokenManagedIdentityUnavailable'
+    | 'TokenSystemAssignedIdentity'
     | 'GraphConsentMissing'
     | 'GraphUnauthorized'
     | 'GraphBadRequest'
@@ -31,6 +38,7 @@ export type AppErrorCode =
     | 'ExportFailed'
     | 'ExportConflict'
     | 'NoSnapshot'
+    | 'PageTokenKeysUnavailable'
     | 'Internal';
 
 export interface AppErrorOptions {

@@ -3,12 +3,14 @@ import { AppError, type AppErrorCode, type AppErrorOptions } from './AppError.js
 /** A setting is missing or malformed. Lists every bad setting by name. */
 export class ConfigurationError extends AppError {
     readonly settings: readonly string[];
+    readonly problems: readonly { readonly name: string; readonly problem: string }[];
     constructor(problems: readonly { readonly name: string; readonly problem: string }[]) {
         super('ConfigurationInvalid', `Invalid configuration: ${problems.map((p) => `${p.name} ${p.problem}`).join('; ')}`, {
             status: 500,
             hint: 'Set these app settings (local.settings.json Values when running locally).',
         });
         this.settings = problems.map((p) => p.name);
+        this.problems = problems;
     }
 }
 
@@ -39,6 +41,16 @@ export class MethodNotAllowedError extends AppError {
 export class ExportError extends AppError {
     constructor(code: 'ExportFailed' | 'NoSnapshot', message: string, options: AppErrorOptions = {}) {
         super(code, message, { status: 503, ...options });
+    }
+}
+
+/**
+ * The page-token key ring (`keys/page-tokens.json` in the export container) could not be read,
+ * created or understood, and no usable copy is cached: no token can be minted or checked.
+ */
+export class PageTokenKeysError extends AppError {
+    constructor(message: string, options: AppErrorOptions = {}) {
+        super('PageTokenKeysUnavailable', message, { status: 503, ...options });
     }
 }
 

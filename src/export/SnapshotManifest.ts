@@ -1,4 +1,5 @@
 import { ExportError } from '../errors/errorClasses.js';
+import { parseJsonObject } from '../json/parseJsonObject.js';
 import { isFullReadReason, type FullReadReason } from './FullReadReason.js';
 
 /**
@@ -121,14 +122,8 @@ export function parseManifest(text: string, location: string): SnapshotManifest 
             status: 500,
             hint: 'Delete it (the next export writes a new one) or restore it from a backup.',
         });
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch {
-        throw invalid('not JSON');
-    }
-    if (typeof parsed !== 'object' || parsed === null) throw invalid('not a JSON object');
-    const record = parsed as Record<string, unknown>;
+    const record = parseJsonObject(text);
+    if (record === undefined) throw invalid('not a JSON object');
     if (record.schemaVersion !== MANIFEST_SCHEMA_VERSION) throw invalid(`unsupported schemaVersion ${String(record.schemaVersion)}`);
     const bad =
         badField(record, FIELD_TYPES) ??
@@ -140,5 +135,5 @@ export function parseManifest(text: string, location: string): SnapshotManifest 
         (record.fullReadReason === undefined || isFullReadReason(record.fullReadReason) ? undefined : '"fullReadReason" is unknown') ??
         (record.duplicates === undefined || typeof record.duplicates === 'number' ? undefined : '"duplicates" is not a number');
     if (bad !== undefined) throw invalid(bad);
-    return parsed as SnapshotManifest;
+    return record as unknown as SnapshotManifest;
 }

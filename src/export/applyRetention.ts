@@ -17,7 +17,8 @@ export interface RetentionOptions {
  * start) ended more than `retentionDays` ago. Age comes from the name, not the blob's
  * Last-Modified, so a copied or restored container keeps its schedule. Never deleted: the
  * snapshot `latest.json` names, the one the delta state applies to (the next incremental run's
- * base), and names this app did not write. Returns how many files were deleted.
+ * base), and names this app did not write: only `snapshots/` and `changes/` are listed, so the
+ * page-token key ring (`keys/`) is never touched. Returns how many files were deleted.
  */
 export async function applyRetention(options: RetentionOptions): Promise<number> {
     const { store, retentionDays, now } = options;

@@ -45,6 +45,8 @@ export interface GraphClientOptions {
 export interface PageRequestOptions {
     readonly top?: number;
     readonly select?: readonly string[];
+    /** Graph's continuation (from a page token): the URL then asks for the page after it. */
+    readonly skipToken?: string;
 }
 
 export interface CallOptions {
@@ -118,11 +120,16 @@ export class GraphClient {
         return this.#options.graphEndpoint;
     }
 
-    /** The first page's URL, built only from validated values. */
+    /**
+     * A users page URL, built only from validated values: the origin and path are always
+     * GRAPH_ENDPOINT's `/v1.0/users`, and the values are query-encoded, so none can add a path,
+     * a host or another query option.
+     */
     usersUrl(options: PageRequestOptions = {}): string {
         const url = new URL(`${this.#options.graphEndpoint}/v1.0/users`);
         if (options.top !== undefined) url.searchParams.set('$top', String(options.top));
         if (options.select !== undefined && options.select.length > 0) url.searchParams.set('$select', options.select.join(','));
+        if (options.skipToken !== undefined) url.searchParams.set('$skiptoken', options.skipToken);
         return url.toString();
     }
 

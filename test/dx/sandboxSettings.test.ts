@@ -14,60 +14,94 @@ import { createRuntime } from '../../src/runtime/createRuntime.js';
 import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
 import { settingDefinitions } from '../../src/config/settingDefinitions.js';
+import { loadCoreSettings } from '../../src/config/CoreSettings.js';
+
+for (const credential of ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'] as const) {
+    describe(`npm run sandbox -- --credential ${credential}`, () => {
+        let dir: string;
+        let child: ReturnType<typeof spawn>;
+        let values: Record<string, string>;
+
+        before(async () => {
+            dir = await mkdtemp(join(tmpdir(), 'sandbox-settings-'));
+            child = spawn(
+                process.execPath,
+                ['dist/sandbox/main.js', '--users', '1200', '--credential', credential, '--out', join(dir, 'local.settings.json')],
+                { stdio: ['ignore', 'ignore', 'pipe'] },
+            );
+            const lines = createInterface({ input: child.stderr! });
+            for await (const line of lines) if (line.startsWith('Sandbox up')) break;
+            const file = JSON.parse(await readFile(join(dir, 'local.settings.json'), 'utf8')) as { Values: Record<string, string> };
+            values = file.Values;
+        });
+
+        after(async () => {
+            const exited = once(child, 'exit');
+            child.kill('SIGTERM');
+            await exited;
+            await rm(dir, { recursive: true, force: true });
+        });
+
+        it('writes every setting the app and the host need for that mode, all strings, no secret', () => {
+            for (const name of [
+                'FUNCTIONS_WORKER_RUNTIME',
+                'AzureWebJobsStorage',
+                'NODE_EXTRA_CA_CERTS',
+                'IDENTITY_ENDPOINT',
+                'IDENTITY_HEADER',
+            ]) {
+                assert.equal(typeof values[name], 'string', name);
+            }
+            for (const d of settingDefinitions.filter((s) => s.required)) assert.ok(values[d.name], d.name);
+            assert.ok(Object.values(values).every((v) => typeof v === 'string'));
+            assert.ok(!Object.keys(values).some((k) => /secret$/i.test(k) && !k.endsWith('_NAME')));
+            assert.equal(loadCoreSettings(values).credential, credential);
+            assert.equal(values.KEY_VAULT_URL === undefined, credential === 'managedIdentity', 'KEY_VAULT_URL only in the Key Vault modes');
+        });
+
+        it('a fresh process lists users through those settings alone (as func start gives them to the worker)', async () => {
+            const cli = spawn(process.execPath, ['dist/src/cli/main.js', 'list', '--top', '5', '--select', 'id'], {
+                env: { PATH: process.env.PATH ?? '', ...values },
+                stdio: ['ignore', 'pipe', 'pipe'],
+            });
+            let stdout = '';
+            let stderr = '';
+            cli.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+            cli.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+            const [code] = (await once(cli, 'close')) as [number | null];
+            assert.equal(code, 0, stderr);
+            assert.equal(stdout.trim().split('\n').length, 5);
+        });
+
+        // MSAL keeps the first managed identity endpoint of a process: in-process, only the first sandbox's works.
+        if (credential === 'keyVaultSecret') {
+            it('the handlers list users and export through those settings', async () => {
+                // func start gives the worker these Values as its environment; the CA variable must match ours.
+                assert.equal(values.NODE_EXTRA_CA_CERTS, process.env.NODE_EXTRA_CA_CERTS);
+                Object.assign(process.env, values);
+                const runtime = createRuntime(values);
+                const page = await runtime.users.getPage({
+                    top: 5,
+                    select: ['id'],
+                    explicit: { top: true, select: true },
+                    pageToken: undefined,
+                    all: false,
+                });
+                assert.equal(page.value.length, 5);
+                const { manifest } = await runSnapshotExport({ graph: runtime.graph, ...createExportRuntime(values) });
+                assert.equal(manifest.userCount, 1200);
+            });
+        }
+    });
+}
 
 describe('npm run sandbox', () => {
     let dir: string;
-    let child: ReturnType<typeof spawn>;
-    let values: Record<string, string>;
-
     before(async () => {
         dir = await mkdtemp(join(tmpdir(), 'sandbox-settings-'));
-        child = spawn(process.execPath, ['dist/sandbox/main.js', '--users', '1200', '--out', join(dir, 'local.settings.json')], {
-            stdio: ['ignore', 'ignore', 'pipe'],
-        });
-        const lines = createInterface({ input: child.stderr! });
-        for await (const line of lines) if (line.startsWith('Sandbox up')) break;
-        const file = JSON.parse(await readFile(join(dir, 'local.settings.json'), 'utf8')) as { Values: Record<string, string> };
-        values = file.Values;
     });
-
     after(async () => {
-        const exited = once(child, 'exit');
-        child.kill('SIGTERM');
-        await exited;
         await rm(dir, { recursive: true, force: true });
-    });
-
-    it('writes every setting the app and the host need, all strings, no secret', () => {
-        for (const name of [
-            'FUNCTIONS_WORKER_RUNTIME',
-            'AzureWebJobsStorage',
-            'NODE_EXTRA_CA_CERTS',
-            'IDENTITY_ENDPOINT',
-            'IDENTITY_HEADER',
-        ]) {
-            assert.equal(typeof values[name], 'string', name);
-        }
-        for (const d of settingDefinitions.filter((s) => s.required)) assert.ok(values[d.name], d.name);
-        assert.ok(Object.values(values).every((v) => typeof v === 'string'));
-        assert.ok(!Object.keys(values).some((k) => /secret$/i.test(k) && !k.endsWith('_NAME')));
-    });
-
-    it('the handlers list users and export through those settings', async () => {
-        // func start gives the worker these Values as its environment; the CA variable must match ours.
-        assert.equal(values.NODE_EXTRA_CA_CERTS, process.env.NODE_EXTRA_CA_CERTS);
-        Object.assign(process.env, values);
-        const runtime = createRuntime(values);
-        const page = await runtime.users.getPage({
-            top: 5,
-            select: ['id'],
-            explicit: { top: true, select: true },
-            pageToken: undefined,
-            all: false,
-        });
-        assert.equal(page.value.length, 5);
-        const { manifest } = await runSnapshotExport({ graph: runtime.graph, ...createExportRuntime(values) });
-        assert.equal(manifest.userCount, 1200);
     });
 
     it('never overwrites a local.settings.json a person wrote', async () => {

@@ -5,7 +5,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AppError, type AppErrorCode } from '../../src/errors/AppError.js';
-import { BadRequestError, ConfigurationError, GraphError, SecretError, TokenError } from '../../src/errors/errorClasses.js';
+import {
+    BadRequestError,
+    ConfigurationError,
+    GraphError,
+    PageTokenKeysError,
+    SecretError,
+    TokenError,
+} from '../../src/errors/errorClasses.js';
 import { toGraphError } from '../../src/graph/toGraphError.js';
 import { codeIn, readDoc, tableWithColumns } from './markdownTable.js';
 
@@ -58,6 +65,7 @@ function statusOf(code: AppErrorCode): number | undefined {
     if (code.startsWith('KeyVault')) return new SecretError(code, 'm', {}).status;
     if (code.startsWith('Token')) return new TokenError(code, 'm', {}).status;
     if (code.startsWith('Graph')) return new GraphError(code, 'm', {}).status;
+    if (code === 'PageTokenKeysUnavailable') return new PageTokenKeysError('m').status;
     if (code === 'Internal') return new AppError(code, 'm').status;
     return undefined;
 }

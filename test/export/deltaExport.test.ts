@@ -35,7 +35,6 @@ let kit: ExportTestKit;
 
 before(async () => {
     kit = await startExportTestKit({ userCount: USERS });
-    hygiene.registerForbidden(() => kit.t.sandbox.deltaTokens());
 });
 after(() => kit.close());
 

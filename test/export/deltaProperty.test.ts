@@ -18,7 +18,6 @@ import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
 import type { SnapshotStore } from '../../src/export/SnapshotStore.js';
 import type { Runtime } from '../../src/runtime/createRuntime.js';
 import type { DeltaExpiryAnswer } from '../../sandbox/index.js';
-import { hygiene } from '../support/hygieneGuard.js';
 import { freshFullRead, snapshotRecords, sortedRecords } from '../support/snapshotRecords.js';
 import { startExportTestKit, type ExportTestKit } from '../support/startExportTestKit.js';
 
@@ -68,7 +67,6 @@ describe('incremental exports equal a fresh full read (property)', () => {
     before(async () => {
         // Small delta pages, so rounds span pages and replays cross them.
         kit = await startExportTestKit({ userCount: 40, deltaPageSize: 7 });
-        hygiene.registerForbidden(() => kit.t.sandbox.deltaTokens());
         runtime = kit.t.newRuntime();
         root = await mkdtemp(join(tmpdir(), 'graph-users-delta-property-'));
     });

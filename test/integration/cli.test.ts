@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
-import { startSandbox } from '../../sandbox/index.js';
-import { hygiene } from '../support/hygieneGuard.js';
+import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 
 async function runCli(
     args: readonly string[],
@@ -34,6 +33,30 @@ describe('graph-users CLI', () => {
         const ids = new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id));
         assert.equal(ids.size, 1500);
         assert.doesNotMatch(result.stderr, /eyJ[A-Za-z0-9_-]{4,}\./);
+    });
+
+    for (const credential of ['keyVaultCertificate', 'managedIdentity'] as const) {
+        it(`list --all --sandbox --credential ${credential} prints every user once`, async () => {
+            const result = await runCli(['list', '--all', '--sandbox', '--users', '1200', '--credential', credential]);
+            assert.equal(result.code, 0, result.stderr);
+            const ids = new Set(
+                result.stdout
+                    .trim()
+                    .split('\n')
+                    .map((l) => (JSON.parse(l) as { id: string }).id),
+            );
+            assert.equal(ids.size, 1200);
+            assert.doesNotMatch(result.stderr, /eyJ[A-Za-z0-9_-]{4,}\.|PRIVATE KEY/);
+        });
+    }
+
+    it('--credential takes exactly the GRAPH_CREDENTIAL values, and only with --sandbox', async () => {
+        const bad = await runCli(['list', '--sandbox', '--credential', 'certificate']);
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /--credential must be one of keyVaultSecret, keyVaultCertificate, managedIdentity/);
+        const alone = await runCli(['list', '--credential', 'managedIdentity']);
+        assert.equal(alone.code, 2);
+        assert.match(alone.stderr, /--credential applies to --sandbox only; set GRAPH_CREDENTIAL/);
     });
 
     it('list with --top and --select prints one page', async () => {
@@ -86,8 +109,7 @@ describe('graph-users CLI', () => {
     });
 
     it('a second export --to the same folder reads only the changes; --full reads everything', async () => {
-        const sandbox = await startSandbox({ userCount: 1500 });
-        hygiene.registerForbidden(() => [...sandbox.secretHistory(), ...sandbox.issuedTokens(), ...sandbox.deltaTokens()]);
+        const sandbox = await startGuardedSandbox({ userCount: 1500 });
         const dir = await mkdtemp(join(tmpdir(), 'graph-users-export-'));
         try {
             const env = { ...process.env, ...sandbox.settings };

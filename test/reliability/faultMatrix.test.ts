@@ -407,7 +407,7 @@ describe('fault matrix', () => {
                 const filesBefore = await listFiles();
 
                 const runtime = t.newRuntime(row.runtime);
-                if (row.warmSecretCache === true) await runtime.secrets.getSecret();
+                if (row.warmSecretCache === true) await runtime.credentials.getCredential();
                 await row.arrange({ t, proxy });
                 t.sandbox.counters.reset();
                 let outcome: string;

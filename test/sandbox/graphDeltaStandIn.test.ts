@@ -1,8 +1,8 @@
 /** The `/v1.0/users/delta` stand-in and the mutable directory behind it and `/v1.0/users`, over raw HTTPS. */
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { hygiene } from '../support/hygieneGuard.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 import { acquireGraphToken } from './acquireGraphToken.js';
 
 interface Page {
@@ -17,8 +17,7 @@ describe('Graph /v1.0/users/delta stand-in', () => {
     let token: string;
     let graph: string;
     before(async () => {
-        sandbox = await startSandbox({ userCount: 450 });
-        hygiene.registerForbidden(() => sandbox.deltaTokens());
+        sandbox = await startGuardedSandbox({ userCount: 450 });
         graph = sandbox.settings.GRAPH_ENDPOINT ?? '';
         token = await acquireGraphToken(sandbox);
     });
@@ -139,7 +138,7 @@ describe('Graph /v1.0/users over the mutable directory', () => {
     let token: string;
     let graph: string;
     before(async () => {
-        sandbox = await startSandbox({ userCount: 30 });
+        sandbox = await startGuardedSandbox({ userCount: 30 });
         graph = sandbox.settings.GRAPH_ENDPOINT ?? '';
         token = await acquireGraphToken(sandbox);
     });

@@ -3,14 +3,17 @@ import { gunzipSync } from 'node:zlib';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { runSnapshotExport, type SnapshotExportOptions, type SnapshotExportResult } from '../../src/export/runSnapshotExport.js';
 import { createExportRuntime, type ExportRuntime } from '../../src/runtime/createExportRuntime.js';
+import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/createRuntime.js';
 import { startAzurite, type Azurite, type SandboxOptions } from '../../sandbox/index.js';
-import { startTestSandbox, type TestSandbox } from './startTestSandbox.js';
+import { fastRetry, startTestSandbox, type TestSandbox } from './startTestSandbox.js';
 
 /** One container of the test Azurite, with the settings that point the export at it. */
 export interface ExportTarget {
     readonly container: ContainerClient;
     readonly env: Readonly<Record<string, string>>;
     exportRuntime(): ExportRuntime;
+    /** A fresh (cold) Graph runtime, an "instance" whose page-token keys live in this container. */
+    newRuntime(options?: RuntimeOptions): Runtime;
     /** One export run through a fresh (cold) Graph runtime. */
     run(options?: ExportRunOptions): Promise<SnapshotExportResult>;
     /** Committed blob names under snapshots/ (or `prefix`), sorted. */
@@ -56,6 +59,7 @@ export async function startExportTestKit(options: SandboxOptions = {}): Promise<
                 container,
                 env,
                 exportRuntime: () => createExportRuntime(env),
+                newRuntime: (options = {}) => createRuntime(env, { retry: fastRetry, logger: t.logs.logger('runtime'), ...options }),
                 run: (options = {}) =>
                     runSnapshotExport({
                         graph: t.newRuntime().graph,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadExportSettings } from '../../src/config/ExportSettings.js';
-import { loadExportStorageSettings } from '../../src/config/ExportStorageSettings.js';
+import { loadExportStorageSettings, loadOptionalExportStorageSettings } from '../../src/config/ExportStorageSettings.js';
 import { ConfigurationError } from '../../src/errors/errorClasses.js';
 import { newRunId, snapshotDay, snapshotName } from '../../src/export/snapshotName.js';
 import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
@@ -38,6 +38,19 @@ describe('export settings', () => {
 
     it('without any storage setting, names both ways to configure it', () => {
         rejectsNaming(() => loadExportStorageSettings({}), 'USERS_EXPORT_STORAGE', 'USERS_EXPORT_STORAGE__blobServiceUri');
+    });
+
+    it('optional (for page-token keys): undefined only when neither connection setting is set', () => {
+        assert.equal(loadOptionalExportStorageSettings({ USERS_EXPORT_STORAGE: ' ', USERS_EXPORT_CONTAINER: 'x-y-z' }), undefined);
+        assert.equal(loadOptionalExportStorageSettings({ USERS_EXPORT_STORAGE: 'UseDevelopmentStorage=true' })?.container, 'users-export');
+        rejectsNaming(
+            () => loadOptionalExportStorageSettings({ USERS_EXPORT_STORAGE__blobServiceUri: 'http://st1.blob.core.windows.net' }),
+            'USERS_EXPORT_STORAGE__blobServiceUri',
+        );
+        rejectsNaming(
+            () => loadOptionalExportStorageSettings({ USERS_EXPORT_STORAGE: 'UseDevelopmentStorage=true', USERS_EXPORT_CONTAINER: 'A' }),
+            'USERS_EXPORT_CONTAINER',
+        );
     });
 
     it('identity-based: blob endpoint with the managed identity and its client id', () => {
