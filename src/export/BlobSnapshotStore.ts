@@ -1,9 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
-import { ExportConflictError } from '../errors/errorClasses.js';
-import { DELTA_STATE_NAME } from './DeltaState.js';
-import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './SnapshotManifest.js';
-import type { SnapshotStore, StoredManifest, StoredText } from './SnapshotStore.js';
+import { DocumentStore } from './DocumentStore.js';
+import type { StoredText } from './SnapshotStore.js';
 import { toStorageError } from './toStorageError.js';
 
 /** Blocks staged per request and held in memory at once: memory stays near BLOCK_SIZE × BLOCKS_IN_FLIGHT. */
@@ -22,12 +20,13 @@ export interface BlobSnapshotStoreOptions {
  * end, so a failed run leaves nothing visible. `latest.json` and `delta-state.json` are replaced
  * with an ETag condition.
  */
-export class BlobSnapshotStore implements SnapshotStore {
+export class BlobSnapshotStore extends DocumentStore {
     readonly location: string;
     readonly #container: ContainerClient;
     readonly #options: BlobSnapshotStoreOptions;
 
     constructor(container: ContainerClient, options: BlobSnapshotStoreOptions) {
+        super();
         this.#container = container;
         this.#options = options;
         this.location = container.url;
@@ -36,13 +35,6 @@ export class BlobSnapshotStore implements SnapshotStore {
     async prepare(): Promise<void> {
         if (!this.#options.createContainer) return;
         await this.#call('create the container', () => this.#container.createIfNotExists());
-    }
-
-    async readManifest(): Promise<StoredManifest | undefined> {
-        const stored = await this.#readText(MANIFEST_NAME);
-        return stored === undefined
-            ? undefined
-            : { manifest: parseManifest(stored.text, `${this.location}/${MANIFEST_NAME}`), etag: stored.etag };
     }
 
     async writeSnapshot(name: string, content: Readable, contentType: string): Promise<void> {
@@ -61,20 +53,6 @@ export class BlobSnapshotStore implements SnapshotStore {
             if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
             throw toStorageError(error, `read ${name}`, this.location);
         }
-    }
-
-    async writeManifest(manifest: SnapshotManifest, expectedEtag: string | undefined): Promise<void> {
-        if (!(await this.#writeConditional(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, expectedEtag))) {
-            throw new ExportConflictError(manifest.blobName);
-        }
-    }
-
-    async readDeltaState(): Promise<StoredText | undefined> {
-        return this.#readText(DELTA_STATE_NAME);
-    }
-
-    async writeDeltaState(text: string, expectedEtag: string | undefined): Promise<boolean> {
-        return this.#writeConditional(DELTA_STATE_NAME, text, expectedEtag);
     }
 
     async deleteSnapshot(name: string): Promise<void> {
@@ -97,7 +75,7 @@ export class BlobSnapshotStore implements SnapshotStore {
         }
     }
 
-    async #readText(name: string): Promise<StoredText | undefined> {
+    protected async readDocument(name: string): Promise<StoredText | undefined> {
         const blob = this.#container.getBlobClient(name);
         try {
             const response = await blob.download();
@@ -113,7 +91,7 @@ export class BlobSnapshotStore implements SnapshotStore {
     }
 
     /** Replaces `name` if it is still at `expectedEtag` (undefined: only if absent); false when another writer got there first. */
-    async #writeConditional(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
+    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
         try {
             await this.#container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
                 conditions: expectedEtag === undefined ? { ifNoneMatch: '*' } : { ifMatch: expectedEtag },

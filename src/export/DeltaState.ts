@@ -1,3 +1,5 @@
+import { parseJsonObject } from '../json/parseJsonObject.js';
+
 export const DELTA_STATE_NAME = 'delta-state.json';
 export const DELTA_STATE_SCHEMA_VERSION = 1;
 
@@ -30,13 +32,8 @@ export interface DeltaState {
 
 /** Parses the state; throws an Error saying what is wrong (never quoting the text, which holds the deltaLink). */
 export function parseDeltaState(text: string): DeltaState {
-    let parsed: unknown;
-    try {
-        parsed = JSON.parse(text);
-    } catch {
-        throw new Error('not JSON');
-    }
-    const r = (typeof parsed === 'object' && parsed !== null ? parsed : {}) as Record<string, unknown>;
+    const r = parseJsonObject(text);
+    if (r === undefined) throw new Error('not a JSON object');
     if (r.schemaVersion !== DELTA_STATE_SCHEMA_VERSION) throw new Error(`unsupported schemaVersion ${typeof r.schemaVersion}`);
     if (typeof r.deltaLink !== 'string' || r.deltaLink === '') throw new Error('no deltaLink');
     if (!Array.isArray(r.select) || !r.select.every((s) => typeof s === 'string')) throw new Error('no select list');
@@ -52,5 +49,5 @@ export function parseDeltaState(text: string): DeltaState {
         Number.isSafeInteger(s.bytes) &&
         Number.isSafeInteger(s.userCount);
     if (!ok) throw new Error('no valid "snapshot"');
-    return parsed as DeltaState;
+    return r as unknown as DeltaState;
 }

@@ -4,10 +4,8 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ExportConflictError } from '../errors/errorClasses.js';
-import { DELTA_STATE_NAME } from './DeltaState.js';
-import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './SnapshotManifest.js';
-import type { SnapshotStore, StoredManifest, StoredText } from './SnapshotStore.js';
+import { DocumentStore } from './DocumentStore.js';
+import type { StoredText } from './SnapshotStore.js';
 
 /** Suffix of a snapshot still being written; never listed as a snapshot. */
 const PARTIAL = '.partial';
@@ -18,22 +16,16 @@ const PRIVATE_FILE = 0o600;
  * The container layout in a local folder, for `graph-users export --to <dir>`. Files appear
  * under their final names only by rename, so a reader never sees half a snapshot or manifest.
  */
-export class FolderSnapshotStore implements SnapshotStore {
+export class FolderSnapshotStore extends DocumentStore {
     readonly location: string;
 
     constructor(folder: string) {
+        super();
         this.location = resolve(folder);
     }
 
     async prepare(): Promise<void> {
         await mkdir(this.location, { recursive: true });
-    }
-
-    async readManifest(): Promise<StoredManifest | undefined> {
-        const stored = await this.#readText(MANIFEST_NAME);
-        return stored === undefined
-            ? undefined
-            : { manifest: parseManifest(stored.text, join(this.location, MANIFEST_NAME)), etag: stored.etag };
     }
 
     async writeSnapshot(name: string, content: Readable): Promise<void> {
@@ -56,20 +48,6 @@ export class FolderSnapshotStore implements SnapshotStore {
             if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
             throw error;
         }
-    }
-
-    async writeManifest(manifest: SnapshotManifest, expectedEtag: string | undefined): Promise<void> {
-        if (!(await this.#writeConditional(MANIFEST_NAME, `${JSON.stringify(manifest, null, 2)}\n`, expectedEtag))) {
-            throw new ExportConflictError(manifest.blobName);
-        }
-    }
-
-    async readDeltaState(): Promise<StoredText | undefined> {
-        return this.#readText(DELTA_STATE_NAME);
-    }
-
-    async writeDeltaState(text: string, expectedEtag: string | undefined): Promise<boolean> {
-        return this.#writeConditional(DELTA_STATE_NAME, text, expectedEtag);
     }
 
     async deleteSnapshot(name: string): Promise<void> {
@@ -101,7 +79,7 @@ export class FolderSnapshotStore implements SnapshotStore {
      * A filesystem has no compare-and-swap: an exclusive lock file serialises writers, and the
      * ETag (sha256 of the file) is compared under it. Another writer holding the lock is a conflict.
      */
-    async #writeConditional(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
+    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
         const target = join(this.location, name);
         const lock = `${target}.lock`;
         let handle;
@@ -112,7 +90,7 @@ export class FolderSnapshotStore implements SnapshotStore {
             throw error;
         }
         try {
-            if ((await this.#readText(name))?.etag !== expectedEtag) return false;
+            if ((await this.readDocument(name))?.etag !== expectedEtag) return false;
             const temporary = `${target}.${randomBytes(4).toString('hex')}.tmp`;
             await writeFile(temporary, body, { flag: 'wx', mode: PRIVATE_FILE });
             await rename(temporary, target);
@@ -123,7 +101,7 @@ export class FolderSnapshotStore implements SnapshotStore {
         }
     }
 
-    async #readText(name: string): Promise<StoredText | undefined> {
+    protected async readDocument(name: string): Promise<StoredText | undefined> {
         let bytes: Buffer;
         try {
             bytes = await readFile(join(this.location, name));

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, it } from 'node:test';
+import { loadExportSettings } from '../../src/config/ExportSettings.js';
 import { AppError } from '../../src/errors/AppError.js';
 import { applyRetention } from '../../src/export/applyRetention.js';
 import { parseDeltaState, type DeltaState } from '../../src/export/DeltaState.js';
@@ -18,19 +19,8 @@ import { freshFullRead, snapshotRecords, sortedRecords, type UserRecords } from 
 import { sha256, startExportTestKit, type ExportTarget, type ExportTestKit } from '../support/startExportTestKit.js';
 
 const USERS = 3000;
-const SELECT = [
-    'id',
-    'userPrincipalName',
-    'displayName',
-    'givenName',
-    'surname',
-    'mail',
-    'jobTitle',
-    'department',
-    'officeLocation',
-    'accountEnabled',
-    'createdDateTime',
-];
+/** The default USERS_EXPORT_SELECT, as the registry says. */
+const SELECT = loadExportSettings({}).select;
 let kit: ExportTestKit;
 
 before(async () => {
