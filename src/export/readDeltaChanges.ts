@@ -11,7 +11,7 @@ import { userLineBytes } from './userLineBytes.js';
  * What an incremental run holds in memory: the changes of one delta round. Past either bound the
  * round stops and the run reads the whole directory instead (`tooManyChanges`), which at that
  * size costs Graph about as many requests (a delta page holds ~200 users, a `/users` page 999).
- * 100,000 changed users at the default select take about 60 MB.
+ * 100,000 changed users at the default select take about 100 MB (measured; README "Memory").
  */
 export interface ChangeLimits {
     /** Distinct users changed. */
