@@ -11,13 +11,6 @@ export class LineBatch {
         this.#length += line.length + 1;
     }
 
-    /** Adds bytes that are already whole lines, "\n" included. */
-    addLines(lines: Uint8Array): void {
-        if (lines.length === 0) return;
-        this.#parts.push(lines);
-        this.#length += lines.length;
-    }
-
     /** The lines added since the last take, as one buffer. */
     take(): Buffer {
         const out = Buffer.concat(this.#parts, this.#length);
