@@ -1,4 +1,5 @@
 import type { ColdStartResult } from './measureColdStart.js';
+import type { DeltaResult } from './measureDelta.js';
 import type { InvocationResult, TokenPathResult } from './measureInvocations.js';
 import type { MemoryFigure } from './measureMemory.js';
 import type { StreamingFigure } from './measureStreaming.js';
@@ -24,6 +25,7 @@ export interface BenchResults {
     readonly coldStart: ColdStartResult;
     /** `all=true` through the worker's HTTP proxy for callers that never read or hang up. */
     readonly streaming: readonly StreamingFigure[];
+    readonly delta: DeltaResult;
     readonly goals: readonly Goal[];
 }
 
@@ -69,5 +71,17 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
                 s.graphPagesAfterGone.max <= 2,
             ),
         ]),
+        goal(
+            `incremental/full Graph requests, ${results.delta.users} users, ${results.delta.changedUsers} changed`,
+            '<= 0.1',
+            results.delta.requestRatio.median,
+            results.delta.requestRatio.median <= 0.1,
+        ),
+        goal(
+            `incremental/full wall time, ${results.delta.latencyMs} ms per page`,
+            '<= 0.2',
+            results.delta.wallRatio.median,
+            results.delta.wallRatio.median <= 0.2,
+        ),
     ];
 }

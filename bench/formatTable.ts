@@ -48,6 +48,16 @@ export function formatTable(r: BenchResults): string {
             `${cell(s.graphPages, 0)} / ${cell(s.graphPagesAfterGone, 0)}, ${s.lateLogWarnings} late-log warning(s)`,
         ]);
     }
+    const d = r.delta;
+    const at = `${d.users} users, ${d.changedUsers} changed, ${d.latencyMs} ms/page`;
+    rows.push([`full export ms (${at})`, cell(d.fullMs, 0)]);
+    rows.push([`incremental export ms (${at})`, cell(d.incrementalMs, 0)]);
+    rows.push(['  ratio incremental/full wall time', cell(d.wallRatio, 3)]);
+    rows.push(['Graph requests, full / incremental', `${cell(d.fullRequests, 0)} / ${cell(d.incrementalRequests, 0)}`]);
+    rows.push(['  ratio incremental/full requests', cell(d.requestRatio, 4)]);
+    rows.push(['change file bytes', cell(d.changeFileBytes, 0)]);
+    rows.push(['merge users/s (read base, merge, upload)', cell(d.mergeUsersPerSecond, 0)]);
+    rows.push(['peak RSS MB, incremental export', cell(d.incrementalPeakRssMb)]);
     const width = Math.max(...rows.map(([name]) => name.length));
     const goals = r.goals.map((g) => `${g.met ? 'met   ' : 'MISSED'}  ${g.name}: ${Number(g.value.toFixed(3))} (goal ${g.target})`);
     return [

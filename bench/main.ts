@@ -11,6 +11,7 @@ import { runTrustingSandboxCa, startAzurite } from '../sandbox/index.js';
 import { judgeGoals, type BenchResults } from './BenchResults.js';
 import { formatTable } from './formatTable.js';
 import { measureColdStart } from './measureColdStart.js';
+import { measureDelta } from './measureDelta.js';
 import { measureInvocationOverhead, measureTokenPath } from './measureInvocations.js';
 import { measureMemory } from './measureMemory.js';
 import { measureStreaming } from './measureStreaming.js';
@@ -45,6 +46,8 @@ async function bench(argv: readonly string[]): Promise<number> {
         const coldStart = await measureColdStart(options, ROOT);
         progress(`all=true bounds: ${options.streamingSizes.join(', ')} users x ${options.runs} runs`);
         const streaming = await measureStreaming(options);
+        progress(`incremental vs full: ${options.deltaUsers} users at ${options.deltaLatency} ms per page x ${options.runs} runs`);
+        const delta = await measureDelta(options, azurite);
         const smallest = memory[0]?.peakRssMb.median ?? Number.NaN;
         const largest = memory.at(-1)?.peakRssMb.median ?? Number.NaN;
         const partial = {
@@ -56,6 +59,7 @@ async function bench(argv: readonly string[]): Promise<number> {
             tokenPath,
             coldStart,
             streaming,
+            delta,
         };
         const results: BenchResults = { ...partial, goals: judgeGoals(partial) };
         const out = resolve(options.out);

@@ -113,6 +113,10 @@ param usersExportRetentionDays int = 30
 @description('USERS_EXPORT_GZIP: write gzip snapshots.')
 param usersExportGzip bool = false
 
+@description('USERS_EXPORT_FULL_EVERY_DAYS: runs read only the changes (Graph delta query); at least this often a run re-reads the whole directory.')
+@minValue(1)
+param usersExportFullEveryDays int = 7
+
 // azd (bicep_provider.go loadParameters) omits a parameter whose ${VAR} is unset, but passes '' for a
 // variable that is set and empty (e.g. a CI variable that was never filled): fall back to the defaults
 // explicitly so an empty value never reaches an app setting.
@@ -279,6 +283,7 @@ module api 'app/api.bicep' = {
     usersExportSelect: usersExportSelect
     usersExportRetentionDays: usersExportRetentionDays
     usersExportGzip: usersExportGzip
+    usersExportFullEveryDays: usersExportFullEveryDays
   }
   // The host and the deployment need their storage roles, and the app its vault role, before it starts.
   dependsOn: [

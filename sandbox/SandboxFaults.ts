@@ -41,6 +41,8 @@ export class GraphFaults {
     readonly resets = new CountedFault<true>();
     readonly malformations = new CountedFault<true>();
     readonly foreignNextLinks = new CountedFault<string>();
+    readonly repeatedNextLinks = new CountedFault<true>();
+    readonly duplicatedUsers = new CountedFault<true>();
 
     /** Delay before every Graph response. */
     get latencyMs(): number {
@@ -91,15 +93,37 @@ export class GraphFaults {
         this.malformations.arm(count, true);
     }
 
-    /** The next `count` pages carry an `@odata.nextLink` on `origin` instead of the Graph stand-in. */
+    /** The next `count` pages carry their `@odata.nextLink` (or deltaLink) on `origin` instead of the Graph stand-in. */
     foreignNextLink(count: number, origin: string): void {
         this.foreignNextLinks.arm(count, new URL(origin).origin);
+    }
+
+    /** The next `count` pages with a nextLink point it back at the page itself, so a client that follows blindly loops forever. */
+    repeatNextLink(count: number): void {
+        this.repeatedNextLinks.arm(count, true);
+    }
+
+    /**
+     * The next `count` `/users` pages after the first also repeat the last user of the previous
+     * page, as Graph's paging may when users are deleted between pages.
+     */
+    duplicateUsers(count: number): void {
+        this.duplicatedUsers.arm(count, true);
     }
 
     clear(): void {
         this.#latencyMs = 0;
         this.#failAfter = undefined;
-        for (const f of [this.throttles, this.failures, this.resets, this.malformations, this.foreignNextLinks]) f.clear();
+        for (const f of [
+            this.throttles,
+            this.failures,
+            this.resets,
+            this.malformations,
+            this.foreignNextLinks,
+            this.repeatedNextLinks,
+            this.duplicatedUsers,
+        ])
+            f.clear();
     }
 }
 

@@ -2,6 +2,8 @@ import type { AppCertificates } from './AppCertificates.js';
 import type { ClientSecrets } from './ClientSecrets.js';
 import type { FederatedCredentials } from './FederatedCredentials.js';
 import type { SandboxCounters } from './SandboxCounters.js';
+import type { SandboxDelta } from './SandboxDelta.js';
+import type { SandboxDirectory } from './SandboxDirectory.js';
 import type { SandboxFaults } from './SandboxFaults.js';
 import type { TokenIssuer } from './TokenIssuer.js';
 import type { VaultStore } from './VaultStore.js';
@@ -33,8 +35,11 @@ export interface SandboxState {
     /** Lifetime of managed identity tokens (the App Service endpoint gives 24 h). */
     readonly identityTokenLifetimeSeconds: number;
     readonly identityHeader: string;
+    /** The directory's size at start; `directory` has the users as they are now. */
     readonly userCount: number;
     readonly seed: number;
+    readonly directory: SandboxDirectory;
+    readonly delta: SandboxDelta;
     readonly graphTokenLifetimeSeconds: number;
     /** The `exp` of Graph tokens, in seconds after issue (see SandboxOptions.graphTokenEarlyExpirySeconds). */
     readonly graphTokenJwtLifetimeSeconds: number;

@@ -17,6 +17,8 @@ import type { RecordedRequest } from './RecordedRequest.js';
 import { createSandboxCa, issueServerCertificate, loadSandboxCa } from './SandboxCa.js';
 import type { SandboxCa } from './SandboxCa.js';
 import { SandboxCounters } from './SandboxCounters.js';
+import { SandboxDelta, type DeltaExpiryAnswer } from './SandboxDelta.js';
+import { SandboxDirectory } from './SandboxDirectory.js';
 import { SandboxFaults } from './SandboxFaults.js';
 import { FEDERATION_AUDIENCE, type SandboxOrigins, type SandboxState } from './SandboxState.js';
 import { sandboxUserAt } from './SandboxUser.js';
@@ -55,6 +57,8 @@ export interface SandboxOptions {
     certificateContentType?: CertificateSecretShape['contentType'];
     /** Lifetime of managed identity tokens; default 86400 (App Service's 24 h). */
     identityTokenLifetimeSeconds?: number;
+    /** Users per `/users/delta` page; default 200 (Graph ignores `$top` there). */
+    deltaPageSize?: number;
 }
 
 export type SandboxCredential = 'keyVaultSecret' | 'keyVaultCertificate' | 'managedIdentity';
@@ -72,7 +76,13 @@ export interface Sandbox {
     readonly userAssignedIdentity: { readonly clientId: string; readonly principalId: string };
     /** The federated credential registered at start: issuer `{entra}/{tenant}/v2.0`, the identity's principal id, the global audience. */
     readonly defaultFederatedCredential: FederatedCredential;
+    /** The directory's size at start. */
     readonly userCount: number;
+    /**
+     * The directory as it is now: create, update, soft-delete, restore and hard-delete users
+     * between runs; `/users` and `/users/delta` both reflect it.
+     */
+    readonly directory: SandboxDirectory;
     readonly counters: SandboxCounters;
     readonly requests: readonly RecordedRequest[];
     /** Empties `requests` (long load tests would otherwise measure the log's growth). */
@@ -82,7 +92,12 @@ export interface Sandbox {
     issuedTokens(): readonly string[];
     /** Every client secret value ever created. */
     secretHistory(): readonly string[];
+    /** The user at `index` as the directory started (see `directory` for changes since). */
     userAt(index: number): SandboxUser;
+    /** Every delta and skip token issued so far gets this answer from now on (Graph's three "start over" answers). */
+    expireDeltaTokens(answer: DeltaExpiryAnswer): void;
+    /** Whether `/users/delta` replays users (within and across rounds, shuffled); default true. */
+    setDeltaReplays(on: boolean): void;
     /** New secret registered in Entra and written as a new Key Vault version; revokeOld (default true) retires older ones. */
     rotateSecret(options?: { revokeOld?: boolean }): Promise<string>;
     /** The current secret now fails with AADSTS7000222. */
@@ -110,7 +125,10 @@ export interface Sandbox {
     unregisterCertificates(): void;
     addFederatedCredential(credential: FederatedCredential): void;
     removeFederatedCredentials(): void;
-    /** Private keys, certificate secrets and client assertions the sandbox made or received: never to be seen in output. */
+    /**
+     * Private keys, certificate secrets and client assertions the sandbox made or received, and every
+     * `$deltatoken` it issued (a bearer-grade cursor): never to be seen in output.
+     */
     sensitiveValues(): readonly string[];
     close(): Promise<void>;
 }
@@ -166,6 +184,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         identityHeader: identity.header,
         userCount,
         seed: options.seed ?? 42,
+        directory: new SandboxDirectory(options.seed ?? 42, userCount),
+        delta: new SandboxDelta(options.deltaPageSize ?? 200),
         graphTokenLifetimeSeconds,
         graphTokenJwtLifetimeSeconds,
         origins,
@@ -259,6 +279,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         userAssignedIdentity: { clientId: state.userAssignedClientId, principalId: state.userAssignedObjectId },
         defaultFederatedCredential,
         userCount,
+        directory: state.directory,
         counters: state.counters,
         requests: log,
         clearRequestLog: () => {
@@ -270,6 +291,12 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         userAt(index) {
             if (!Number.isSafeInteger(index) || index < 0 || index >= userCount) throw new RangeError(`No user at index ${index}`);
             return sandboxUserAt(state.seed, index);
+        },
+        expireDeltaTokens(answer) {
+            state.delta.expire(answer);
+        },
+        setDeltaReplays(on) {
+            state.delta.replays = on;
         },
         rotateSecret(rotate = {}) {
             const value = state.clientSecrets.add();
@@ -322,7 +349,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         removeFederatedCredentials: () => {
             state.federatedCredentials.removeAll();
         },
-        sensitiveValues: () => state.sensitive,
+        sensitiveValues: () => [...state.sensitive, ...state.delta.deltaTokens()],
         close() {
             detachIdentity();
             closed ??= Promise.all(servers.map((s) => s.close())).then(() => undefined);

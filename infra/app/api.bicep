@@ -94,6 +94,9 @@ param usersExportRetentionDays int
 @description('USERS_EXPORT_GZIP')
 param usersExportGzip bool
 
+@description('USERS_EXPORT_FULL_EVERY_DAYS')
+param usersExportFullEveryDays int
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
@@ -207,6 +210,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     USERS_EXPORT_SELECT: usersExportSelect
     USERS_EXPORT_RETENTION_DAYS: string(usersExportRetentionDays)
     USERS_EXPORT_GZIP: usersExportGzip ? 'true' : 'false'
+    USERS_EXPORT_FULL_EVERY_DAYS: string(usersExportFullEveryDays)
   }
 }
 

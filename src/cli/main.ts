@@ -14,7 +14,7 @@ const isCredentialKind = (value: string): value is GraphCredentialKind => CREDEN
 
 const usage = `Usage:
   graph-users list [--top N] [--select a,b] [--all] [--sandbox [--users N] [--credential MODE]]
-  graph-users export [--to DIR] [--sandbox [--users N] [--credential MODE]]
+  graph-users export [--to DIR] [--full] [--sandbox [--users N] [--credential MODE]]
 
 Reads the same settings as the functions (GRAPH_TENANT_ID, GRAPH_CLIENT_ID, KEY_VAULT_URL, ...)
 from the environment. --sandbox starts the offline sandbox and points the settings at it;
@@ -23,7 +23,9 @@ keyVaultCertificate or managedIdentity.
 list prints users to stdout as NDJSON, one per line; diagnostics go to stderr.
 export writes one snapshot (snapshots/YYYY/MM/DD/<run-id>.ndjson[.gz]) and latest.json to the
 configured storage (USERS_EXPORT_STORAGE...), or to folder DIR with --to; with --sandbox and no
---to, to an in-memory Azurite that is discarded on exit. It prints the manifest to stdout.`;
+--to, to an in-memory Azurite that is discarded on exit. It prints the manifest to stdout.
+A later export to the same place reads only the changes since the last one (Graph delta
+query); --full reads the whole directory instead. Progress goes to stderr.`;
 
 async function main(argv: readonly string[]): Promise<number> {
     let parsed;
@@ -40,6 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
                 users: { type: 'string' },
                 credential: { type: 'string' },
                 to: { type: 'string' },
+                full: { type: 'boolean', default: false },
                 help: { type: 'boolean', short: 'h', default: false },
             },
         });
@@ -57,13 +60,14 @@ async function main(argv: readonly string[]): Promise<number> {
         console.error(`Unknown command "${name}".\n\n${usage}`);
         return 2;
     }
-    if (name === 'list' && values.to !== undefined) {
-        console.error(`--to applies to export only.\n\n${usage}`);
+    if (name === 'list' && (values.to !== undefined || values.full)) {
+        console.error(`${values.full ? '--full' : '--to'} applies to export only.\n\n${usage}`);
         return 2;
     }
     const command: CliCommand = {
         name,
         all: values.all,
+        full: values.full,
         ...(values.to === undefined ? {} : { to: values.to }),
         ...(values.top === undefined ? {} : { top: values.top }),
         ...(values.select === undefined ? {} : { select: values.select }),

@@ -174,6 +174,15 @@ export const settingDefinitions = [
         description: 'Snapshots older than this many days are deleted; the one `latest.json` names is always kept.',
     },
     {
+        name: 'USERS_EXPORT_FULL_EVERY_DAYS',
+        kind: 'positive-integer',
+        required: false,
+        defaultValue: '7',
+        scope: 'azure',
+        description:
+            'Runs read only what changed since the last run (Graph delta query); at least every this many days a run re-reads the whole directory instead.',
+    },
+    {
         name: 'USERS_EXPORT_GZIP',
         kind: 'boolean',
         required: false,

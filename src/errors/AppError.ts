@@ -33,6 +33,7 @@ export type AppErrorCode =
     | 'GraphUnavailable'
     | 'GraphMalformedResponse'
     | 'GraphForeignNextLink'
+    | 'GraphRepeatedNextLink'
     | 'GraphRequestFailed'
     | 'ExportFailed'
     | 'ExportConflict'

@@ -91,13 +91,16 @@ export class TokenError extends AppError {
 export class GraphError extends AppError {
     readonly httpStatus: number | undefined;
     readonly graphCode: string | undefined;
+    /** `error.innerError.code` of Graph's answer, when it has one. */
+    readonly graphInnerCode: string | undefined;
     constructor(
         code: AppErrorCode,
         message: string,
-        options: AppErrorOptions & { readonly httpStatus?: number; readonly graphCode?: string },
+        options: AppErrorOptions & { readonly httpStatus?: number; readonly graphCode?: string; readonly graphInnerCode?: string },
     ) {
         super(code, message, { status: 502, ...options });
         this.httpStatus = options.httpStatus;
         this.graphCode = options.graphCode;
+        this.graphInnerCode = options.graphInnerCode;
     }
 }

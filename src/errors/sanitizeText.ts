@@ -21,11 +21,12 @@ const credentialPatterns: readonly RegExp[] = [
     // Entra ID client secret values: three characters, a digit, "Q~", then at least 31 more.
     /[A-Za-z0-9_.-]{3}\dQ~[A-Za-z0-9_.~-]{31,}/g,
     /\b(Bearer|PoP)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
-    /((?:client_secret|client_assertion|access_token|refresh_token|id_token|password|secret|sig)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
+    // Paging and delta cursors too: a deltaLink's $deltatoken reads the directory's changes to anyone with a token.
+    /((?:client_secret|client_assertion|access_token|refresh_token|id_token|password|secret|sig|deltatoken|skiptoken)["']?\s*[:=]\s*["']?)[^"'&\s,}]+/gi,
     /(AccountKey=|SharedAccessSignature=)[^;\s"']+/gi,
 ];
 
-/** Registers a value that must never appear in output: a client secret or private key, or an issued token or assertion. */
+/** Registers a value that must never appear in output: a client secret or private key, or an issued token, assertion or deltaLink. */
 export function registerSensitiveValue(value: string, kind: 'secret' | 'token' = 'secret'): void {
     if (value.length < 4) return;
     if (kind === 'secret') {

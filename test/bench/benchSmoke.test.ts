@@ -13,7 +13,20 @@ import { it } from 'node:test';
 
 const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 const SMALL = ['--users', '2000', '--runs', '1', '--memory-sizes', '1000,2000', '--latencies', '0,20'];
-const FEW = ['--invocations', '100', '--samples', '20', '--cold-runs', '1', '--streaming-sizes', '5000'];
+const FEW = [
+    '--invocations',
+    '100',
+    '--samples',
+    '20',
+    '--cold-runs',
+    '1',
+    '--streaming-sizes',
+    '5000',
+    '--delta-users',
+    '3000',
+    '--delta-latency',
+    '0',
+];
 const SUMMARY = ['median', 'min', 'max', 'runs'];
 
 function assertFinite(value: unknown, path: string): void {
@@ -88,6 +101,20 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
             for (const key of ['heldMb', 'maxQueuedMb', 'graphPages', 'graphPagesAfterGone']) assertSummary(s[key], `streaming.${key}`);
             assertFinite(s.lateLogWarnings, 'streaming.lateLogWarnings');
         }
+        for (const key of [
+            'fullMs',
+            'incrementalMs',
+            'wallRatio',
+            'fullRequests',
+            'incrementalRequests',
+            'requestRatio',
+            'changeFileBytes',
+            'mergeUsersPerSecond',
+            'incrementalPeakRssMb',
+        ]) {
+            assertSummary(r.delta?.[key], `delta.${key}`);
+        }
+        assert.equal(r.delta?.changedUsers, 30);
         const goals = r.goals as unknown as { name: string; value: unknown; met: unknown }[];
         assert.ok(goals.length > 0);
         for (const g of goals) {

@@ -88,7 +88,7 @@ for (const credential of ['keyVaultSecret', 'keyVaultCertificate', 'managedIdent
                     all: false,
                 });
                 assert.equal(page.value.length, 5);
-                const { manifest } = await runSnapshotExport({ users: runtime.users, ...createExportRuntime(values) });
+                const { manifest } = await runSnapshotExport({ graph: runtime.graph, ...createExportRuntime(values) });
                 assert.equal(manifest.userCount, 1200);
             });
         }

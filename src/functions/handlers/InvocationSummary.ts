@@ -1,4 +1,4 @@
-import type { SnapshotManifest } from '../../export/SnapshotManifest.js';
+import type { ExportMode, SnapshotManifest } from '../../export/SnapshotManifest.js';
 import type { GraphRequestStats } from '../../graph/GraphUser.js';
 import type { Logger } from '../../logging/Logger.js';
 
@@ -13,8 +13,15 @@ export interface InvocationSummary {
     readonly durationMs: number;
     readonly errorCode?: string;
     /** Timer runs: what the export wrote. */
-    readonly snapshot?: Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256'> & {
-        /** Snapshots removed by retention; absent when retention failed (see the warning line). */
+    readonly snapshot?: Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256' | 'fullReadReason'> & {
+        readonly mode: ExportMode;
+        /** Users Graph sent more than once in this run. */
+        readonly duplicates: number;
+        /** Incremental runs: net changes applied to the base snapshot. */
+        readonly added?: number;
+        readonly updated?: number;
+        readonly removed?: number;
+        /** Snapshots and change files removed by retention; absent when retention failed (see the warning line). */
         readonly deletedSnapshots?: number;
     };
 }
