@@ -24,7 +24,8 @@
 #   keyVaultSecret: a client secret (GRAPH_CLIENT_SECRET_DAYS, default 180) piped straight into Key Vault as
 #     GRAPH_CLIENT_SECRET_NAME, unless the vault's secret still belongs to a live credential. A tenant whose
 #     app management policy refuses secrets (CredentialTypeNotAllowedAsPerAppPolicy) stops the run with the
-#     switch to managedIdentity.
+#     switch to managedIdentity; one that caps their lifetime (CredentialInvalidLifetimeAsPerAppPolicy), with
+#     a shorter GRAPH_CLIENT_SECRET_DAYS (GRAPH_CLIENT_CERTIFICATE_MONTHS for certificates).
 #   keyVaultCertificate: a certificate generated inside Key Vault (GRAPH_CLIENT_CERTIFICATE_NAME, exportable
 #     RSA key, PEM, GRAPH_CLIENT_CERTIFICATE_MONTHS, default 12) whose public part is registered on the app.
 #   managedIdentity: a federated identity credential that trusts the function's user-assigned identity
