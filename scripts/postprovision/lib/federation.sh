@@ -9,8 +9,6 @@
 
 readonly MAX_FEDERATED_CREDENTIALS=20
 
-lowercase() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
-
 # Writes the federated credential's JSON to $1. Every value is a GUID, a URL or a sanitised name.
 write_federated_credential() {
     cat >"$1" <<JSON
