@@ -134,7 +134,10 @@ export class GraphTokenProvider {
                 this.#succeeded = true;
                 return token;
             } catch (error) {
-                if (this.#succeeded || attempt >= retry.attempts || !this.#options.credentials.isPropagationError(error)) throw error;
+                if (!this.#options.credentials.isPropagationError(error)) throw error;
+                // The message says whether the app waited (before its first token) or not.
+                if (this.#succeeded || attempt >= retry.attempts)
+                    throw toTokenError(error, { ...this.#context(credential), propagationAttempts: attempt });
                 const delay = computeBackoff(attempt, retry);
                 this.#options.logger?.warn(
                     `Entra ID found no matching federated credential (AADSTS70021, attempt ${attempt} of ${retry.attempts}); a new one may still be propagating, retrying in ${delay} ms.`,

@@ -185,7 +185,25 @@ describe('GRAPH_CREDENTIAL=managedIdentity', () => {
             assert.ok(error.message.includes(value), `${value} in ${error.message}`);
         }
         assert.match(error.message, /AADSTS70021/);
+        assert.match(error.message, new RegExp(`asked ${fastPropagationRetry.attempts} times, with backoff`));
         assert.match(error.hint ?? '', /federated-credential create/);
+    });
+
+    it('a federated credential removed after the first token: AADSTS70021 at once, and the message says the app did not wait', async () => {
+        const t = await sandboxFor('managedIdentity');
+        const runtime = runtimeFor(t);
+        await runtime.tokens.getToken();
+        t.sandbox.removeFederatedCredentials();
+        t.sandbox.counters.reset();
+        const error = await runtime.tokens.getToken({ forceRefresh: true }).then(
+            () => assert.fail('expected a failure'),
+            (e: unknown) => e,
+        );
+        hygiene.recordError(error);
+        assert.ok(error instanceof AppError && error.code === 'TokenFederatedCredentialMismatch', String(error));
+        assert.equal(t.sandbox.counters.tokenRequests, 1, 'no propagation retry after the first token');
+        assert.doesNotMatch(error.message, /asked \d+ times/);
+        assert.match(error.message, /the app waits for that only until its first token/);
     });
 
     for (const [wrong, code] of [

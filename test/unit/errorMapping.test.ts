@@ -47,6 +47,47 @@ describe('error mapping', () => {
         assert.ok(isInvalidClientError(raw));
         assert.equal(toTokenError(raw, tokenContext).code, 'TokenClientSecretExpired');
     });
+    describe('the fix follows GRAPH_CREDENTIAL', () => {
+        const inMode = (kind: 'keyVaultSecret' | 'keyVaultCertificate' | 'managedIdentity', extra: object = {}) => ({
+            ...tokenContext,
+            credential: { kind, description: `a ${kind} credential`, identityClientId: 'mi-1' },
+            ...extra,
+        });
+        it('AADSTS700024 with the managed identity: its token is the assertion, so no certificate renewal', () => {
+            const e = toTokenError(msalServerError(700024, 'invalid_client'), inMode('managedIdentity'));
+            assert.notEqual(e.code, 'TokenCertificateRejected');
+            assert.match(e.message, /token of managed identity mi-1.*AADSTS700024/);
+            assert.match(e.hint ?? '', /clock/);
+            assert.doesNotMatch(`${e.message} ${e.hint ?? ''}`, /certificate/i);
+        });
+        it('AADSTS700024 with a certificate: the clock, then the certificate', () => {
+            const e = toTokenError(msalServerError(700024, 'invalid_client'), inMode('keyVaultCertificate'));
+            assert.equal(e.code, 'TokenCertificateRejected');
+            assert.match(e.hint ?? '', /rotate-certificate/);
+        });
+        it("a code of another mode's credential gets Entra ID's own text, not that mode's fix", () => {
+            for (const [code, mode] of [
+                [700027, 'keyVaultSecret'],
+                [7000215, 'keyVaultCertificate'],
+                [70021, 'keyVaultSecret'],
+            ] as const) {
+                const e = toTokenError(msalServerError(code, 'invalid_client'), inMode(mode));
+                assert.equal(e.code, 'TokenRequestFailed', `${code} in ${mode}`);
+                assert.match(e.message, new RegExp(`AADSTS${code}`));
+            }
+        });
+        it('AADSTS70021 says whether the app waited for propagation or not', () => {
+            const waited = toTokenError(msalServerError(70021, 'invalid_request'), inMode('managedIdentity', { propagationAttempts: 6 }));
+            assert.equal(waited.code, 'TokenFederatedCredentialMismatch');
+            assert.match(waited.message, /asked 6 times, with backoff/);
+            const once = toTokenError(msalServerError(70021, 'invalid_request'), inMode('managedIdentity', { propagationAttempts: 1 }));
+            assert.doesNotMatch(once.message, /retried|asked \d+ times/);
+            assert.match(
+                once.message,
+                /may still be propagating \(the app waits for that only until its first token\): try again in a few minutes/,
+            );
+        });
+    });
     it('token endpoint network failure is "unavailable"', () => {
         const e = toTokenError(Object.assign(new Error('fetch failed'), { errorCode: 'network_error' }), tokenContext);
         assert.equal(e.code, 'TokenEndpointUnavailable');
