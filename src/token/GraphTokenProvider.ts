@@ -4,6 +4,7 @@ import type { GraphCredential, GraphCredentialSource } from '../credentials/Grap
 import type { Logger } from '../logging/Logger.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { computeBackoff, type BackoffOptions } from '../retry/computeBackoff.js';
+import { msalAuthority } from './msalAuthority.js';
 import { isTransientTokenError, toTokenError, type TokenContext } from './toTokenError.js';
 
 /** Token endpoint attempts for transient failures (429, 5xx, network), and their backoff. */
@@ -19,14 +20,6 @@ export const PROPAGATION_RETRY: PropagationRetryOptions = { attempts: 6, baseDel
 export interface PropagationRetryOptions extends BackoffOptions {
     readonly attempts: number;
 }
-
-/**
- * Loopback authorities can only be local emulators (the sandbox): MSAL cannot validate them by instance
- * discovery, so they are trusted as known authorities. Any other host is left to MSAL's authority validation.
- * Microsoft's login hosts are in msal-common's built-in metadata (AuthorityMetadata.ts, no network call);
- * anything else goes through instance discovery, so a mistyped AUTHORITY_HOST fails before a credential is sent.
- */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 export interface GraphTokenProviderOptions {
     readonly tenantId: string;
@@ -161,9 +154,10 @@ export class GraphTokenProvider {
                 );
                 break;
             } catch (error) {
-                if (attempt >= TOKEN_ATTEMPTS || !isTransientTokenError(error)) {
+                const transient = isTransientTokenError(error, this.#options.authorityHost);
+                if (attempt >= TOKEN_ATTEMPTS || !transient) {
                     // The last app may hold MSAL's 60 s throttle entry: start the next call afresh.
-                    if (isTransientTokenError(error)) this.#client = undefined;
+                    if (transient) this.#client = undefined;
                     throw error;
                 }
                 // MSAL remembers a 5xx as a 60 s client-side throttle; a bounded retry on a fresh
@@ -193,15 +187,9 @@ export class GraphTokenProvider {
     #clientFor(credential: GraphCredential, options: { readonly fresh?: boolean } = {}): ConfidentialClientApplication {
         if (options.fresh !== true && this.#client?.key === credential.key) return this.#client.app;
         const { tenantId, clientId, authorityHost, logger } = this.#options;
-        const host = new URL(authorityHost).host;
         // A new app has an empty cache, so tokens issued under a rotated-out credential are never served again.
         const app = new ConfidentialClientApplication({
-            auth: {
-                clientId,
-                authority: `${authorityHost}/${tenantId}`,
-                ...credential.msal,
-                ...(LOOPBACK_HOSTS.has(new URL(authorityHost).hostname) ? { knownAuthorities: [host] } : {}),
-            },
+            auth: { clientId, ...msalAuthority(authorityHost, tenantId).options, ...credential.msal },
             system: {
                 loggerOptions: {
                     piiLoggingEnabled: false,

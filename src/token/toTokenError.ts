@@ -1,4 +1,5 @@
-import { TokenError } from '../errors/errorClasses.js';
+import { ConfigurationError, TokenError } from '../errors/errorClasses.js';
+import { msalAuthority } from './msalAuthority.js';
 import type { AppErrorCode } from '../errors/AppError.js';
 import type { CredentialFacts } from '../credentials/GraphCredential.js';
 import type { GraphCredentialKind } from '../config/CoreSettings.js';
@@ -34,6 +35,23 @@ export function aadstsCodeOf(error: unknown): number | undefined {
 }
 
 const TRANSIENT_ERROR_CODES = new Set(['temporarily_unavailable', 'service_unavailable', 'network_error', 'endpoints_resolution_error']);
+/**
+ * MSAL wraps every failure to resolve the authority into endpoints_resolution_error and drops the cause
+ * (msal-common AuthorityFactory.createDiscoveredInstance): an unreachable network and an untrusted host look the
+ * same. For a host MSAL has built-in metadata for (or a trusted loopback emulator) only the network can fail;
+ * for any other host, instance discovery refused it (untrusted_authority) or could not ask: AUTHORITY_HOST is wrong.
+ */
+const AUTHORITY_RESOLUTION_CODES = new Set(['endpoints_resolution_error', 'untrusted_authority']);
+
+/** AUTHORITY_HOST is not an authority MSAL trusts: it failed instance discovery, and no credential was sent to it. */
+function isUntrustedAuthorityError(error: unknown, authorityHost: string): boolean {
+    const code = (error as MsalLikeError | undefined)?.errorCode;
+    return (
+        typeof code === 'string' &&
+        AUTHORITY_RESOLUTION_CODES.has(code) &&
+        msalAuthority(authorityHost, 'x').validation === 'instanceDiscovery'
+    );
+}
 /** AADSTS90033: transient error. AADSTS90055: tenant throttling. */
 const AADSTS_TRANSIENT = 90033;
 const AADSTS_THROTTLED = 90055;
@@ -44,8 +62,8 @@ export function isThrottledTokenError(error: unknown): boolean {
 }
 
 /** Entra ID outages (5xx, AADSTS90033), timeouts and network failures: worth a prompt retry. */
-export function isTransientTokenError(error: unknown): boolean {
-    if (isThrottledTokenError(error)) return false;
+export function isTransientTokenError(error: unknown, authorityHost: string): boolean {
+    if (isThrottledTokenError(error) || isUntrustedAuthorityError(error, authorityHost)) return false;
     const e = (error ?? {}) as MsalLikeError;
     if (typeof e.status === 'number' && e.status >= 500) return true;
     if (typeof e.errorCode === 'string' && TRANSIENT_ERROR_CODES.has(e.errorCode)) return true;
@@ -209,8 +227,22 @@ const hints: Readonly<Record<number, Hint | readonly Hint[]>> = {
 };
 
 /** Maps what MSAL threw to an error that names the cause and the fix. */
-export function toTokenError(error: unknown, context: TokenContext): TokenError {
+export function toTokenError(error: unknown, context: TokenContext): TokenError | ConfigurationError {
     if (error instanceof TokenError) return error;
+    if (isUntrustedAuthorityError(error, context.authorityHost)) {
+        return new ConfigurationError(
+            [
+                {
+                    name: 'AUTHORITY_HOST',
+                    problem: `(${context.authorityHost}) is not an Entra ID authority MSAL trusts: instance discovery at login.microsoftonline.com did not confirm it, so no credential was sent to it`,
+                },
+            ],
+            {
+                cause: error,
+                hint: "Set AUTHORITY_HOST to your cloud's login host: https://login.microsoftonline.com, https://login.microsoftonline.us (US Government) or https://login.chinacloudapi.cn (China). If it is one already, the app could not reach login.microsoftonline.com for instance discovery: check outbound network rules.",
+            },
+        );
+    }
     const e = (error ?? {}) as MsalLikeError;
     const aadsts = aadstsCodeOf(error);
     const correlation = typeof e.correlationId === 'string' && e.correlationId !== '' ? e.correlationId : undefined;
@@ -230,7 +262,7 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
     const errorCode = typeof e.errorCode === 'string' ? e.errorCode : undefined;
     const detail = [e.errorMessage, e.message].find((m): m is string => typeof m === 'string') ?? String(error);
     const throttled = isThrottledTokenError(error);
-    if (throttled || isTransientTokenError(error) || (aadsts === undefined && typeof e.status !== 'number')) {
+    if (throttled || isTransientTokenError(error, context.authorityHost) || (aadsts === undefined && typeof e.status !== 'number')) {
         return new TokenError(
             'TokenEndpointUnavailable',
             `The token endpoint at ${context.authorityHost} is unavailable: ${firstLine(detail)}`,

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toGraphError } from '../../src/graph/toGraphError.js';
 import { toSecretError } from '../../src/secret/toSecretError.js';
-import { toTokenError } from '../../src/token/toTokenError.js';
+import { isTransientTokenError, toTokenError } from '../../src/token/toTokenError.js';
+import { TokenError } from '../../src/errors/errorClasses.js';
 import { KeyVaultSecretCredentialSource } from '../../src/credentials/KeyVaultSecretCredentialSource.js';
 
 /** Whether the client-secret mode re-reads Key Vault for this rejection (a rotation can fix it). */
@@ -30,6 +31,7 @@ function msalServerError(code: number, errorCode: string): Error {
 describe('error mapping', () => {
     it('AADSTS700016: app not found, with a hint naming the settings', () => {
         const e = toTokenError(msalServerError(700016, 'unauthorized_client'), tokenContext);
+        assert.ok(e instanceof TokenError);
         assert.equal(e.code, 'TokenAppNotFound');
         assert.equal(e.aadstsCode, 700016);
         assert.match(e.hint ?? '', /GRAPH_CLIENT_ID/);
@@ -86,6 +88,37 @@ describe('error mapping', () => {
                 once.message,
                 /may still be propagating \(the app waits for that only until its first token\): try again in a few minutes/,
             );
+        });
+    });
+    describe('MSAL could not resolve the authority (endpoints_resolution_error, cause dropped by MSAL)', () => {
+        const unresolved = (): Error =>
+            Object.assign(new Error('endpoints_resolution_error: Endpoints cannot be resolved'), {
+                name: 'ClientAuthError',
+                errorCode: 'endpoints_resolution_error',
+            });
+        it('a host MSAL must validate (a typo): ConfigurationInvalid naming AUTHORITY_HOST, not retried', () => {
+            const authorityHost = 'https://login.microsoftonline.co';
+            assert.equal(isTransientTokenError(unresolved(), authorityHost), false);
+            const e = toTokenError(unresolved(), { ...tokenContext, authorityHost });
+            assert.equal(e.code, 'ConfigurationInvalid');
+            assert.equal(e.status, 500);
+            assert.match(e.message, /AUTHORITY_HOST \(https:\/\/login\.microsoftonline\.co\) is not an Entra ID authority MSAL trusts/);
+            assert.match(e.message, /no credential was sent to it/);
+            assert.match(e.hint ?? '', /https:\/\/login\.microsoftonline\.com/);
+        });
+        it("Microsoft's own login host or the sandbox: the network failed, so it stays transient", () => {
+            for (const authorityHost of [
+                'https://login.microsoftonline.com',
+                'https://login.microsoftonline.us',
+                'https://127.0.0.1:44321',
+            ]) {
+                assert.equal(isTransientTokenError(unresolved(), authorityHost), true, authorityHost);
+                assert.equal(
+                    toTokenError(unresolved(), { ...tokenContext, authorityHost }).code,
+                    'TokenEndpointUnavailable',
+                    authorityHost,
+                );
+            }
         });
     });
     it('token endpoint network failure is "unavailable"', () => {
