@@ -266,8 +266,15 @@ describe('managedIdentity', () => {
                     `graph-users-id-api-x|${authority}/${TENANT}/v2.0|${IDENTITY_PRINCIPAL_ID}|${audience}`,
                 ]);
                 assert.ok(r.calls.some((c) => c.startsWith('ad app federated-credential create')));
-                // No secret, no certificate, no vault in this mode.
-                assert.ok(!r.calls.some((c) => c.startsWith('ad app credential reset') || c.startsWith('keyvault')), r.calls.join('\n'));
+                // No secret, no certificate, no vault in this mode (only the names of vaults an earlier mode left are listed).
+                assert.ok(
+                    !r.calls.some(
+                        (c) =>
+                            c.startsWith('ad app credential reset') ||
+                            (c.startsWith('keyvault') && !c.startsWith('keyvault list -g rg-dev ')),
+                    ),
+                    r.calls.join('\n'),
+                );
                 // National clouds: every Graph REST call asks az for a token for GRAPH_ENDPOINT itself.
                 const rest = r.calls.filter((c) => c.startsWith('rest '));
                 assert.ok(rest.length >= 2);
@@ -312,12 +319,29 @@ describe('managedIdentity', () => {
             assert.equal(lines(state, 'fics').length, 0);
         }));
 
-    test('names the client secrets an earlier mode left on the registration', () =>
+    test('names the client secrets and the Key Vault an earlier mode left behind', () =>
+        withState(
+            async (state) => {
+                assert.equal((await runHook(state, 'ensure')).status, 0);
+                // The provision in managedIdentity mode deploys no vault, but deletes none either (incremental).
+                const r = await runHook(state, 'ensure', { ...mi, AZURE_KEY_VAULT_NAME: '' });
+                assert.equal(r.status, 0, r.output);
+                assert.match(r.output, /still has 1 client secret\(s\) and 0 certificate\(s\)/);
+                assert.match(
+                    r.output,
+                    /Key Vault\(s\) kv-x in rg-dev, from an earlier GRAPH_CREDENTIAL mode, still hold that mode's\s+credential/,
+                );
+                assert.match(r.output, /Key Vault Secrets User/);
+            },
+            undefined,
+            { vaults: 'kv-x\n' },
+        ));
+
+    test('names no vault when none is left', () =>
         withState(async (state) => {
-            assert.equal((await runHook(state, 'ensure')).status, 0);
             const r = await runHook(state, 'ensure', mi);
             assert.equal(r.status, 0, r.output);
-            assert.match(r.output, /still has 1 client secret\(s\) and 0 certificate\(s\)/);
+            assert.doesNotMatch(r.output, /Key Vault\(s\)/);
         }));
 });
 
