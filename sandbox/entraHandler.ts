@@ -299,7 +299,13 @@ function parseBasic(authorization: string | undefined): { clientId: string; clie
 /** Entra's answer to a client secret that is not (or no longer) valid; undefined when it is valid. */
 function secretRejection(state: SandboxState, clientSecret: string): { code: number; description: string } | undefined {
     const status = state.clientSecrets.status(clientSecret);
-    if (status === 'valid') return undefined;
+    if (status === 'valid') {
+        if (state.clientSecrets.current === clientSecret) state.counters.newestCredentialAccepted++;
+        else state.counters.olderCredentialAccepted++;
+        return undefined;
+    }
+    // A secret Graph added a moment ago: Entra answers as for a wrong one until it has propagated.
+    if (status === 'unpropagated') state.counters.unpropagatedCredentialRejections++;
     if (status === 'expired') {
         return {
             code: 7000222,
