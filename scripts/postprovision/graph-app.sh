@@ -31,8 +31,9 @@
 #   managedIdentity: a federated identity credential that trusts the function's user-assigned identity
 #     (issuer {AUTHORITY_HOST}/{tenant}/v2.0, subject its principal id, audience of the cloud). No secret.
 # rotate-secret / rotate-certificate: a new credential and Key Vault version, then, after
-#   ROTATE_GRACE_SECONDS (default 600: longer than SECRET_CACHE_TTL_SECONDS and Entra ID's propagation),
-#   the previous credential is removed by its keyId. The app picks the new version up without a restart.
+#   ROTATE_GRACE_SECONDS (default 600: longer than Entra ID's propagation plus the app's 2-minute retry of a
+#   refused new value), the previous credential is removed by its keyId. The vault's new version exists before
+#   Entra ID accepts it; the app keeps the previous credential until it does, then switches, without a restart.
 # verify: GET /api/users?top=1 with the function key; retries while Entra ID does not yet honour a new
 #   federated or key credential (AADSTS70021/700027) and while the platform starts, for up to
 #   GRAPH_APP_VERIFY_TIMEOUT_SECONDS (default 300), every GRAPH_APP_VERIFY_INTERVAL_SECONDS (default 15).

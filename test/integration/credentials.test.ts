@@ -10,7 +10,13 @@ import { createRuntime, type Runtime } from '../../src/runtime/createRuntime.js'
 import type { SandboxOptions } from '../../sandbox/index.js';
 import { hygiene } from '../support/hygieneGuard.js';
 import { LogCapture } from '../support/LogCapture.js';
-import { fastPropagationRetry, fastRetry, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
+import {
+    fastNewCredentialRetry,
+    fastPropagationRetry,
+    fastRetry,
+    startTestSandbox,
+    type TestSandbox,
+} from '../support/startTestSandbox.js';
 
 type Mode = NonNullable<SandboxOptions['credential']>;
 const MODES: readonly Mode[] = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'];
@@ -32,7 +38,12 @@ async function sandboxFor(credential: Mode, options: SandboxOptions = {}): Promi
 function runtimeFor(t: TestSandbox, settings: Readonly<Record<string, string | undefined>> = {}): Runtime {
     return createRuntime(
         { ...t.sandbox.settings, AZURE_CLIENT_ID: t.sandbox.userAssignedIdentity.clientId, ...settings },
-        { retry: fastRetry, propagationRetry: fastPropagationRetry, logger: logs.logger('runtime') },
+        {
+            retry: fastRetry,
+            propagationRetry: fastPropagationRetry,
+            newCredentialRetry: fastNewCredentialRetry,
+            logger: logs.logger('runtime'),
+        },
     );
 }
 

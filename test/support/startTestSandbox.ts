@@ -12,6 +12,8 @@ const { HttpRequest, InvocationContext } = functions;
 export const fastRetry = { baseDelayMs: 5, maxDelayMs: 50, maxTotalMs: 10_000, requestTimeoutMs: 5_000 } as const;
 /** AADSTS70021 retries in milliseconds instead of seconds; the production schedule is unit-tested. */
 export const fastPropagationRetry = { attempts: 6, baseDelayMs: 5, maxDelayMs: 20 } as const;
+/** A refused newer credential is tried again within a fraction of a second instead of 15 s to 2 minutes. */
+export const fastNewCredentialRetry = { baseDelayMs: 50, maxDelayMs: 200 } as const;
 
 export interface TestSandbox {
     readonly sandbox: Sandbox;
@@ -39,6 +41,7 @@ export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCa
             createRuntime(sandbox.settings, {
                 retry: fastRetry,
                 propagationRetry: fastPropagationRetry,
+                newCredentialRetry: fastNewCredentialRetry,
                 logger: logs.logger('runtime'),
                 ...runtimeOptions,
             }),

@@ -8,7 +8,10 @@ import { KeyVaultSecretCredentialSource } from '../../src/credentials/KeyVaultSe
 
 /** Whether the client-secret mode re-reads Key Vault for this rejection (a rotation can fix it). */
 const isInvalidClientError = (error: unknown): boolean =>
-    new KeyVaultSecretCredentialSource({ getSecret: () => Promise.reject(new Error('unused')) }).isStaleCredentialError(error);
+    new KeyVaultSecretCredentialSource({
+        getSecret: () => Promise.reject(new Error('unused')),
+        getEarlierSecret: () => Promise.reject(new Error('unused')),
+    }).isStaleCredentialError(error);
 import { ensureErrorType } from '../../src/errors/ensureErrorType.js';
 
 const tokenContext = { tenantId: 'contoso.onmicrosoft.com', clientId: 'app-1', authorityHost: 'https://login.microsoftonline.com' };

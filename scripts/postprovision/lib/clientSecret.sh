@@ -16,8 +16,9 @@ app_has_credential() {
     [[ "${n}" != "0" ]]
 }
 
-# After ROTATE_GRACE_SECONDS (longer than the app's cache TTL and Entra ID's propagation), removes the
-# credential the rotation replaced. $1: its keyId (may be empty), $2: --cert for certificates.
+# After ROTATE_GRACE_SECONDS, removes the credential the rotation replaced. The app keeps using that one
+# until Entra ID accepts the new value (it retries a refused one within 2 minutes), so the grace period must
+# outlast Entra ID's propagation plus that. $1: its keyId (may be empty), $2: --cert for certificates.
 remove_replaced_credential() {
     local old_key_id="$1" cert_flag="${2:-}"
     if [[ -z "${old_key_id}" ]]; then
