@@ -141,16 +141,33 @@ export class TokenFaults {
     }
 }
 
+/** Faults of the tenant's discovery documents: the signing keys and the OpenID metadata. */
+export class DiscoveryFaults {
+    readonly failures = new CountedFault<number>();
+
+    /** The next `count` GETs of the keys or the metadata fail with this status (e.g. 503). */
+    fail(count: number, status: number): void {
+        checkErrorStatus(status);
+        this.failures.arm(count, status);
+    }
+
+    clear(): void {
+        this.failures.clear();
+    }
+}
+
 /** Fault switches per stand-in. Counted faults affect the next N requests, then clear themselves. */
 export class SandboxFaults {
     readonly graph = new GraphFaults();
     readonly keyVault = new KeyVaultFaults();
     readonly token = new TokenFaults();
+    readonly discovery = new DiscoveryFaults();
 
     /** Disarms every fault and zeroes latencies. */
     clear(): void {
         this.graph.clear();
         this.keyVault.clear();
         this.token.clear();
+        this.discovery.clear();
     }
 }

@@ -1,3 +1,4 @@
+import type { CallerTokens } from './CallerTokens.js';
 import type { ClientSecrets } from './ClientSecrets.js';
 import type { SandboxCounters } from './SandboxCounters.js';
 import type { SandboxFaults } from './SandboxFaults.js';
@@ -5,6 +6,8 @@ import type { TokenIssuer } from './TokenIssuer.js';
 import type { VaultStore } from './VaultStore.js';
 
 export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+/** Azure Storage's resource: identity-based export storage and user delegation keys (Azurite with OAuth). */
+export const STORAGE_RESOURCE = 'https://storage.azure.com';
 
 export interface SandboxOrigins {
     entra: string;
@@ -34,6 +37,8 @@ export interface SandboxState {
     readonly clientSecrets: ClientSecrets;
     readonly vault: VaultStore;
     readonly issuer: TokenIssuer;
+    /** Access tokens for callers of the function's own API (published in the same JWKS). */
+    readonly callerTokens: CallerTokens;
     readonly counters: SandboxCounters;
     readonly faults: SandboxFaults;
 }

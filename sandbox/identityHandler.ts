@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { KEY_VAULT_RESOURCE } from './SandboxState.js';
+import { KEY_VAULT_RESOURCE, STORAGE_RESOURCE } from './SandboxState.js';
 import type { SandboxState } from './SandboxState.js';
 import type { ServiceExchange } from './ServiceServer.js';
 
 const MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS = 86_400;
 const IDENTITY_QUERY_KEYS = ['client_id', 'principal_id', 'object_id', 'mi_res_id', 'msi_res_id'] as const;
+/** The resources the app's identity reaches: Key Vault, and Azure Storage (Azurite with OAuth). */
+const RESOURCES: readonly string[] = [KEY_VAULT_RESOURCE, STORAGE_RESOURCE];
 
 /**
  * App Service managed identity endpoint (api-version 2019-08-01), as MSAL's AppService source calls it:
@@ -45,10 +47,11 @@ export function createIdentityHandler(state: SandboxState): (exchange: ServiceEx
             fail(400, "The 'resource' query parameter is required.");
             return;
         }
-        if (requested.replace(/\/$/, '') !== KEY_VAULT_RESOURCE) {
+        const resource = requested.replace(/\/$/, '');
+        if (!RESOURCES.includes(resource)) {
             fail(
                 400,
-                `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identity only gets tokens for ${KEY_VAULT_RESOURCE}.`,
+                `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identity only gets tokens for ${RESOURCES.join(' and ')}.`,
             );
             return;
         }
@@ -60,7 +63,7 @@ export function createIdentityHandler(state: SandboxState): (exchange: ServiceEx
             }
         }
         const issued = await state.issuer.issue({
-            audience: KEY_VAULT_RESOURCE,
+            audience: resource,
             appId: state.managedIdentityClientId,
             objectId: state.managedIdentityObjectId,
             lifetimeSeconds: MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS,
