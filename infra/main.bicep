@@ -111,6 +111,12 @@ param usersExportRetentionDays int = 30
 @description('USERS_EXPORT_GZIP: write gzip snapshots.')
 param usersExportGzip bool = false
 
+@description('API_AUDIENCE: audiences of caller tokens, the API app registration\'s client id and App ID URI. Empty at the first provision; the post-provision hook creates the API registration and stores the value in the azd environment, so later provisions keep it. Empty: the function key alone guards the API.')
+param apiAudience string = ''
+
+@description('API_REQUIRED_ROLE: the app role a caller token must carry.')
+param apiRequiredRole string = 'Users.Read.All'
+
 // azd substitutes an unset variable in main.parameters.json with an empty string: fall back to the
 // defaults explicitly so an empty value never reaches an app setting.
 var effectiveGraphTenantId = empty(graphTenantId) ? tenant().tenantId : graphTenantId
@@ -121,6 +127,7 @@ var effectiveAuthorityHost = empty(authorityHost)
   ? 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
   : authorityHost
 var effectiveGraphEndpoint = empty(graphEndpoint) ? 'https://graph.microsoft.com' : graphEndpoint
+var effectiveApiRequiredRole = empty(apiRequiredRole) ? 'Users.Read.All' : apiRequiredRole
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -236,6 +243,8 @@ module api 'app/api.bicep' = {
     usersExportSelect: usersExportSelect
     usersExportRetentionDays: usersExportRetentionDays
     usersExportGzip: usersExportGzip
+    apiAudience: apiAudience
+    apiRequiredRole: effectiveApiRequiredRole
   }
   // The host and the deployment need their storage roles before the app starts.
   dependsOn: [

@@ -30,6 +30,7 @@ const ROLE = {
     monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
     keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
     keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+    storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a',
 } as const;
 
 interface Ctx {
@@ -270,12 +271,17 @@ describe('app settings', () => {
             USERS_EXPORT_SELECT: 'usersExportSelect',
             USERS_EXPORT_RETENTION_DAYS: 'usersExportRetentionDays',
             USERS_EXPORT_GZIP: 'usersExportGzip',
+            API_REQUIRED_ROLE: 'apiRequiredRole',
         };
         for (const [setting, param] of Object.entries(defaults)) {
             const def = settingDefinitions.find((d) => d.name === setting);
             assert.ok(def && 'defaultValue' in def, setting);
             assert.equal(String(mainDefault(c.main, param)), def.defaultValue, `${param} default vs ${setting}`);
         }
+        // API_AUDIENCE, like GRAPH_CLIENT_ID, comes from the azd environment (the hook stores it there); empty until then.
+        assert.equal(s.API_AUDIENCE, "[parameters('apiAudience')]");
+        assert.equal(api.apiAudience, "[parameters('apiAudience')]");
+        assert.equal(mainDefault(c.main, 'apiAudience'), '');
         // AUTHORITY_HOST defaults to the current cloud's login endpoint (global: login.microsoftonline.com).
         assert.match(String(mainDefault(c.main, 'authorityHost')), /environment\(\)\.authentication\.loginEndpoint/);
     });
@@ -342,6 +348,13 @@ describe('role assignments', () => {
         {
             label: 'host: Storage Table Data Contributor on the account',
             role: ROLE.storageTableDataContributor,
+            scopeType: 'Microsoft.Storage/storageAccounts',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+        },
+        {
+            label: 'download links: Storage Blob Delegator on the account (user delegation keys are an account operation)',
+            role: ROLE.storageBlobDelegator,
             scopeType: 'Microsoft.Storage/storageAccounts',
             principalParam: uami,
             principalType: 'ServicePrincipal',
