@@ -3,6 +3,7 @@
  * Key Vault reads and token requests its sandbox saw.
  */
 import functions from '@azure/functions';
+import { functionKeyAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { getRuntime } from '../../src/runtime/getRuntime.js';
 import { report } from './report.js';
@@ -12,7 +13,7 @@ const CONCURRENCY = 16;
 
 const count = Number(process.argv[2]);
 // The process-wide runtime the functions use, built on the first invocation.
-const handler = createUsersHttpHandler(getRuntime);
+const handler = createUsersHttpHandler(getRuntime, () => functionKeyAuthorizer);
 
 let next = 0;
 let failures = 0;

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import functions, { type HttpResponseInit } from '@azure/functions';
+import { hygiene } from '../support/hygieneGuard.js';
 import { startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 const { HttpResponse } = functions;
@@ -10,6 +11,7 @@ const USERS = 5000;
 
 async function lines(response: HttpResponseInit): Promise<Record<string, unknown>[]> {
     const text = await new HttpResponse(response).text();
+    hygiene.recordCallerResponse({ status: response.status ?? 200, body: text });
     assert.ok(text.endsWith('\n'), 'every line ends with a newline');
     return text
         .slice(0, -1)
@@ -59,7 +61,14 @@ describe('GET /api/users?all=true (NDJSON stream)', () => {
         assert.ok(last.error !== undefined, JSON.stringify(last));
         assert.deepEqual(Object.keys(last.error).sort(), ['code', 'invocationId', 'message', 'requestId']);
         assert.equal(last.error.code, 'GraphUnavailable');
-        assert.match(String(last.error.message), /Microsoft Graph is unavailable/);
+        // The caller gets the code and ids; what failed, and the fix, are in the log under the invocation id.
+        assert.match(String(last.error.message), /function logs under this invocationId/);
+        assert.ok(
+            t.logs.lines.some(
+                (l) =>
+                    l.includes('GraphUnavailable: Microsoft Graph is unavailable') && l.includes(`invocationId ${response.invocationId}`),
+            ),
+        );
         assert.equal(typeof last.error.requestId, 'string');
         assert.ok(body.slice(0, -1).every((u) => typeof u.id === 'string'));
         assert.ok(t.logs.lines.some((l) => l.includes('"errorCode":"GraphUnavailable"') && l.includes('"users":1998')));

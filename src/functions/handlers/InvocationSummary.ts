@@ -12,6 +12,19 @@ export interface InvocationSummary {
     readonly stats: GraphRequestStats;
     readonly durationMs: number;
     readonly errorCode?: string;
+    /** HTTP: `entraId` (a verified access token with the app role) or `functionKey` (the host's key alone). */
+    readonly auth?: 'entraId' | 'functionKey';
+    /** HTTP with `entraId`: who called (or was refused a 403), from the verified token; never the token itself. */
+    readonly caller?: {
+        readonly oid: string | null;
+        /** `appid` (v1 token) or `azp` (v2): the client application. */
+        readonly appId: string;
+        readonly tid: string;
+        readonly type: 'application' | 'user';
+        /** The app role that authorized the call; null when the token lacked it (403). */
+        readonly role: string | null;
+        readonly tokenVersion: '1.0' | '2.0';
+    };
     /** Timer runs: what the export wrote. */
     readonly snapshot?: Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256'> & {
         /** Snapshots removed by retention; absent when retention failed (see the warning line). */

@@ -72,7 +72,7 @@ async function* ndjsonLines(
     } catch (thrown) {
         const error = ensureErrorType(thrown);
         errorCode = error.code;
-        options.call.logger.error(`${error.toLogString()} (after ${users} users were streamed)`);
+        options.call.logger.error(`${error.toLogString()} (after ${users} users were streamed; invocationId ${options.invocationId})`);
         yield formatNdjson([errorLine(error, options.invocationId)]);
     } finally {
         options.onEnd({ users, pages, ...(errorCode === undefined ? {} : { errorCode }) });
