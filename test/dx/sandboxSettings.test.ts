@@ -1,6 +1,7 @@
 /**
  * `npm run sandbox` writes a local.settings.json that works: loading its Values the way `func start`
- * does (as the worker's environment) lets the real handlers list users and export a snapshot.
+ * does (as the worker's environment) lets the real handlers list users and export a snapshot, with
+ * caller authorization on, and the caller tokens it prints let a newcomer in (or not) as documented.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -14,11 +15,20 @@ import { createRuntime } from '../../src/runtime/createRuntime.js';
 import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
 import { settingDefinitions } from '../../src/config/settingDefinitions.js';
+import functions, { type HttpResponseInit } from '@azure/functions';
+import { createExportContentHttpHandler } from '../../src/functions/handlers/createExportContentHttpHandler.js';
+import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
+import { createCallerAuthorizer } from '../../src/runtime/createCallerAuthorizer.js';
+import { hygiene } from '../support/hygieneGuard.js';
+
+const { HttpRequest, InvocationContext } = functions;
 
 describe('npm run sandbox', () => {
     let dir: string;
     let child: ReturnType<typeof spawn>;
     let values: Record<string, string>;
+    /** Read now: the sandbox started by a later test writes its own next to it. */
+    let callersFile: string;
 
     before(async () => {
         dir = await mkdtemp(join(tmpdir(), 'sandbox-settings-'));
@@ -29,6 +39,7 @@ describe('npm run sandbox', () => {
         for await (const line of lines) if (line.startsWith('Sandbox up')) break;
         const file = JSON.parse(await readFile(join(dir, 'local.settings.json'), 'utf8')) as { Values: Record<string, string> };
         values = file.Values;
+        callersFile = await readFile(join(dir, 'sandbox-callers.env'), 'utf8');
     });
 
     after(async () => {
@@ -45,12 +56,17 @@ describe('npm run sandbox', () => {
             'NODE_EXTRA_CA_CERTS',
             'IDENTITY_ENDPOINT',
             'IDENTITY_HEADER',
+            'API_AUDIENCE',
+            'API_REQUIRED_ROLE',
         ]) {
             assert.equal(typeof values[name], 'string', name);
         }
         for (const d of settingDefinitions.filter((s) => s.required)) assert.ok(values[d.name], d.name);
         assert.ok(Object.values(values).every((v) => typeof v === 'string'));
         assert.ok(!Object.keys(values).some((k) => /secret$/i.test(k) && !k.endsWith('_NAME')));
+        // The export is reached with the managed identity over HTTPS, as in Azure (and as user delegation SAS needs).
+        assert.match(values.USERS_EXPORT_STORAGE__blobServiceUri ?? '', /^https:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
+        assert.equal(values.USERS_EXPORT_STORAGE, undefined);
     });
 
     it('the handlers list users and export through those settings', async () => {
@@ -82,5 +98,60 @@ describe('npm run sandbox', () => {
         await once(second, 'exit');
         assert.match(await readFile(mine, 'utf8'), /"real"/);
         assert.match(await readFile(join(dir, 'mine.sandbox.json'), 'utf8'), /GRAPH_USERS_SANDBOX/);
+    });
+
+    it('the printed caller tokens: none is a 401, the unauthorized one a 403, the authorized one lists users and downloads the snapshot', async () => {
+        const callers = Object.fromEntries(
+            callersFile
+                .split('\n')
+                .filter((line) => /^[A-Z_]+='/.test(line))
+                .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 2, -1)]),
+        ) as Record<string, string>;
+        hygiene.registerForbidden(() => Object.values(callers).filter((v) => v.startsWith('ey')));
+        assert.equal(callers.SANDBOX_CA, values.NODE_EXTRA_CA_CERTS);
+        Object.assign(process.env, values);
+        const authorizer = createCallerAuthorizer(values);
+        const runtime = createRuntime(values);
+        const call = async (token: string | undefined): Promise<HttpResponseInit> => {
+            const response = await createUsersHttpHandler(
+                () => runtime,
+                () => authorizer,
+            )(
+                new HttpRequest({
+                    method: 'GET',
+                    url: 'http://localhost:7071/api/users?top=5',
+                    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+                }),
+                new InvocationContext({ invocationId: 'sandbox-curl', functionName: 'users', logHandler: () => undefined }),
+            );
+            hygiene.recordHandlerResponse(response);
+            return response;
+        };
+        assert.equal((await call(undefined)).status, 401);
+        assert.equal((await call(callers.UNAUTHORIZED_TOKEN)).status, 403);
+        assert.equal((await call(callers.AUTHORIZED_TOKEN)).status, 200);
+        assert.equal((await call(callers.USER_TOKEN)).status, 200);
+
+        const exportRuntime = createExportRuntime(values);
+        const { manifest } = await runSnapshotExport({ users: runtime.users, ...exportRuntime });
+        const redirect = await createExportContentHttpHandler(
+            () => exportRuntime,
+            () => authorizer,
+        )(
+            new HttpRequest({
+                method: 'GET',
+                url: 'http://localhost:7071/api/users/export/latest/content',
+                headers: { authorization: `Bearer ${callers.AUTHORIZED_TOKEN}` },
+            }),
+            new InvocationContext({
+                invocationId: 'sandbox-content',
+                functionName: 'usersExportLatestContent',
+                logHandler: () => undefined,
+            }),
+        );
+        assert.equal(redirect.status, 307);
+        const download = await fetch((redirect.headers as Record<string, string>).Location ?? '');
+        assert.equal(download.status, 200);
+        assert.equal((await download.text()).split('\n').length - 1, manifest.userCount);
     });
 });
