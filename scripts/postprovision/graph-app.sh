@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck source-path=SCRIPTDIR
 # Microsoft Graph app registration for the function app (Bicep cannot create client secrets).
 #
 #   graph-app.sh [ensure]          # azd postprovision hook (default): idempotent setup
@@ -13,7 +14,11 @@
 #      (bounded lifetime, GRAPH_CLIENT_SECRET_DAYS, default 180) and pipes it straight into Key Vault as
 #      GRAPH_CLIENT_SECRET_NAME: the secret is never printed, never in a variable or argument, never on disk;
 #   4. sets GRAPH_CLIENT_ID on the function app and in the azd environment (so the next `azd provision`,
-#      which rewrites all app settings from Bicep, keeps it).
+#      which rewrites all app settings from Bicep, keeps it);
+#   5. creates or reuses the API's own app registration (API_APP_DISPLAY_NAME, default
+#      "graph-users-<env>-api": App ID URI, app role API_REQUIRED_ROLE, Azure CLI pre-authorized) and sets
+#      API_AUDIENCE the same way, so callers need an Entra ID token with the role (lib/apiRegistration.sh;
+#      API_REGISTRATION=skip leaves the API to the function key).
 # rotate-secret:
 #   adds a new credential, writes it as a new Key Vault version, waits ROTATE_GRACE_SECONDS (default 600: longer than SECRET_CACHE_TTL_SECONDS and Entra's propagation),
 #   then removes the previous credential by its keyId. The app re-reads the vault every
@@ -26,6 +31,9 @@
 set -euo pipefail
 set +x # never trace: a trace could print credentials
 umask 077
+
+# shellcheck source=lib/apiRegistration.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/apiRegistration.sh"
 
 readonly GRAPH_APP_ID='00000003-0000-0000-c000-000000000000' # Microsoft Graph's well-known appId
 readonly GRAPH_PERMISSION='User.Read.All'
@@ -42,7 +50,8 @@ die() {
 # ---------------------------------------------------------------------------------------------------
 readonly WANTED_KEYS=' AZURE_ENV_NAME AZURE_TENANT_ID AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME
  AZURE_KEY_VAULT_NAME AZURE_KEY_VAULT_ENDPOINT GRAPH_TENANT_ID GRAPH_CLIENT_ID GRAPH_CLIENT_SECRET_NAME
- GRAPH_APP_DISPLAY_NAME GRAPH_CLIENT_SECRET_DAYS AUTHORITY_HOST GRAPH_ENDPOINT ROTATE_GRACE_SECONDS '
+ GRAPH_APP_DISPLAY_NAME GRAPH_CLIENT_SECRET_DAYS AUTHORITY_HOST GRAPH_ENDPOINT ROTATE_GRACE_SECONDS
+ API_AUDIENCE API_REQUIRED_ROLE API_APP_DISPLAY_NAME API_REGISTRATION '
 
 load_azd_values() {
     command -v azd >/dev/null 2>&1 || return 0
@@ -294,7 +303,7 @@ main() {
     case "${mode}" in
         ensure | rotate-secret) ;;
         -h | --help)
-            sed -n '2,30p' "$0"
+            sed -n '3,/^set -euo/p' "$0" | sed '$d'
             return 0
             ;;
         *) die "unknown mode '${mode}' (ensure | rotate-secret)" ;;
@@ -326,7 +335,7 @@ main() {
     WORK_DIR="$(mktemp -d)"
     # shellcheck disable=SC2064 # expand now: the path is fixed
     trap "rm -rf '${WORK_DIR}'" EXIT
-    APP_ID='' SP_ID='' NEW_KEY_ID='' CONSENT_OK=false
+    APP_ID='' SP_ID='' NEW_KEY_ID='' CONSENT_OK=false API_APP_ID='' API_SP_ID='' API_ROLE_ID=''
     ensure_app_registration
     if [[ "${mode}" == rotate-secret ]]; then
         rotate_secret
@@ -337,6 +346,12 @@ main() {
     ensure_graph_permission
     ensure_secret
     publish_client_id
+    if [[ "${API_REGISTRATION:-}" == skip ]]; then
+        warn "API_REGISTRATION=skip: API_AUDIENCE is left as it is; without it the function key alone guards the API, and it names no caller."
+    else
+        ensure_api_registration
+        publish_api_audience
+    fi
     if [[ "${CONSENT_OK}" == true ]]; then
         log "done: app ${APP_ID} can read users through ${GRAPH_ENDPOINT}"
     else

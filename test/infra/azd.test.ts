@@ -33,8 +33,17 @@ const AZD_BUILTINS = new Set([
     'AZURE_TENANT_ID',
     'AZURE_RESOURCE_GROUP',
 ]);
-/** Optional knobs a user may `azd env set`; the hook sets GRAPH_CLIENT_ID itself. */
-const USER_KNOBS = new Set(['GRAPH_CLIENT_ID', 'GRAPH_APP_DISPLAY_NAME', 'GRAPH_CLIENT_SECRET_DAYS', 'ROTATE_GRACE_SECONDS']);
+/** Optional knobs a user may `azd env set`; the hook sets GRAPH_CLIENT_ID and API_AUDIENCE itself. */
+const USER_KNOBS = new Set([
+    'GRAPH_CLIENT_ID',
+    'GRAPH_APP_DISPLAY_NAME',
+    'GRAPH_CLIENT_SECRET_DAYS',
+    'ROTATE_GRACE_SECONDS',
+    'API_AUDIENCE',
+    'API_REQUIRED_ROLE',
+    'API_APP_DISPLAY_NAME',
+    'API_REGISTRATION',
+]);
 
 test('every ${VAR} in main.parameters.json maps to a parameter declared in main.bicep', () => {
     const entries = Object.entries(parameterFile.parameters);
@@ -92,6 +101,13 @@ test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter
     assert.match(hook, /azd env set GRAPH_CLIENT_ID/);
     assert.equal(JSON.stringify(parameterFile.parameters.graphClientId?.value), '"${GRAPH_CLIENT_ID}"');
     assert.match(hook, /az functionapp config appsettings set/);
+});
+
+test('hook keeps API_AUDIENCE across re-provisioning, as GRAPH_CLIENT_ID (azd env set + parameter mapping)', () => {
+    const lib = readFileSync(join(repoRoot, 'scripts', 'postprovision', 'lib', 'apiRegistration.sh'), 'utf8');
+    assert.match(lib, /azd env set API_AUDIENCE/);
+    assert.match(lib, /az functionapp config appsettings set [^\n]*\n?[^\n]*--settings "API_AUDIENCE=/);
+    assert.equal(JSON.stringify(parameterFile.parameters.apiAudience?.value), '"${API_AUDIENCE}"');
 });
 
 test('hook never exposes the client secret', () => {

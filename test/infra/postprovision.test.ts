@@ -16,6 +16,8 @@ const fakeBin = join(repoRoot, 'test', 'infra', 'fixtures', 'bin');
 const TENANT = '44444444-4444-4444-4444-444444444444';
 const APP_ID = '22222222-2222-2222-2222-222222222222';
 const ROLE_ID = 'df021288-bdef-4463-88db-98f22de89214';
+const API_ID = '66666666-6666-6666-6666-666666666666';
+const API_SP = '88888888-8888-8888-8888-888888888888';
 
 function newState(): string {
     const dir = mkdtempSync(join(tmpdir(), 'fake-az-'));
@@ -78,7 +80,7 @@ test('ensure: creates app, service principal, consent, secret in Key Vault, GRAP
         assert.equal(read(state, 'vault_versions').trim().split('\n').length, 1, 'no second secret on re-run');
         assert.equal(read(state, 'creds').trim().split('\n').length, 1, 'no second credential on re-run');
         assert.match(second.output, /already granted/);
-        assert.equal(read(state, 'calls.log').match(/ad app create/g)?.length, 1, 'app reused');
+        assert.equal(read(state, 'calls.log').match(/ad app create --display-name graph-users-dev /g)?.length, 1, 'app reused');
     } finally {
         rmSync(state, { recursive: true, force: true });
     }
@@ -140,6 +142,67 @@ test('refuses to run against another tenant than GRAPH_TENANT_ID', () => {
         assert.notEqual(r.status, 0);
         assert.match(r.output, /az login --tenant 55555555/);
         assert.ok(!existsSync(join(state, 'app_id')));
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
+});
+
+test('ensure: the API registration exposes the App ID URI and the app role, and API_AUDIENCE is set on the app and in azd; a re-run changes nothing', () => {
+    const state = newState();
+    try {
+        const first = hook(state, 'ensure');
+        assert.equal(first.status, 0, first.output);
+        assert.equal(read(state, 'api_app_id').trim(), API_ID);
+        assert.match(read(state, 'calls.log'), /ad app create --display-name graph-users-dev-api --sign-in-audience AzureADMyOrg/);
+        assert.deepEqual(read(state, 'api_uris').trim().split('\n'), [`api://${API_ID}`]);
+        const roles = JSON.parse(read(state, 'api_roles')) as {
+            id: string;
+            value: string;
+            allowedMemberTypes: string[];
+            isEnabled: boolean;
+        }[];
+        assert.equal(roles.length, 1);
+        const [role] = roles;
+        assert.ok(role);
+        assert.equal(role.value, 'Users.Read.All');
+        assert.deepEqual(role.allowedMemberTypes, ['Application', 'User']);
+        assert.match(role.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+        const scopes = JSON.parse(read(state, 'api_scopes')) as { id: string; value: string }[];
+        assert.deepEqual(
+            scopes.map((x) => x.value),
+            ['user_impersonation'],
+        );
+        const preauth = JSON.parse(read(state, 'api_preauth')) as { appId: string; delegatedPermissionIds: string[] }[];
+        assert.deepEqual(preauth, [{ appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', delegatedPermissionIds: [scopes[0]?.id] }]);
+        assert.equal(read(state, 'api_version').trim(), '2');
+        assert.equal(read(state, 'api_sp_id').trim(), API_SP);
+        assert.equal(read(state, 'api_assignment_required').trim(), 'true');
+        assert.equal(read(state, 'api_audience').trim(), `${API_ID},api://${API_ID}`);
+        assert.match(read(state, 'azd.env'), new RegExp(`API_AUDIENCE="${API_ID},api://${API_ID}"`));
+        // The Graph client registration is another one, and keeps its own setting.
+        assert.equal(read(state, 'setting').trim(), APP_ID);
+        assert.match(first.output, /appRoleAssignedTo/, 'says how to assign the role');
+
+        const patches = read(state, 'api_patches').trim().split('\n').length;
+        const second = hook(state, 'ensure');
+        assert.equal(second.status, 0, second.output);
+        assert.match(second.output, /reusing the API app registration 6{8}/);
+        assert.equal(read(state, 'api_patches').trim().split('\n').length, patches, 'no change on a re-run');
+        assert.equal((JSON.parse(read(state, 'api_roles')) as unknown[]).length, 1, 'the role is not added twice');
+        assert.equal(read(state, 'calls.log').match(/ad app create --display-name graph-users-dev-api/g)?.length, 1);
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
+});
+
+test('API_REGISTRATION=skip leaves the API to the function key and says so', () => {
+    const state = newState();
+    try {
+        const r = hook(state, 'ensure', { API_REGISTRATION: 'skip' });
+        assert.equal(r.status, 0, r.output);
+        assert.match(r.output, /API_REGISTRATION=skip.*function key alone/s);
+        assert.ok(!existsSync(join(state, 'api_app_id')));
+        assert.ok(!existsSync(join(state, 'api_audience')));
     } finally {
         rmSync(state, { recursive: true, force: true });
     }

@@ -5,7 +5,8 @@ import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { locateShellcheck, repoRoot, requireTool, run } from './tools.js';
 
-const scripts = ['scripts/bicep', 'scripts/postprovision'].flatMap((dir) =>
+// lib/ too: shellcheck follows `source` for definitions but reports nothing inside the sourced file.
+const scripts = ['scripts/bicep', 'scripts/postprovision', 'scripts/postprovision/lib'].flatMap((dir) =>
     readdirSync(join(repoRoot, dir))
         .filter((f) => f.endsWith('.sh'))
         .map((f) => join(repoRoot, dir, f)),
