@@ -1,6 +1,7 @@
 import type { ColdStartResult } from './measureColdStart.js';
 import type { InvocationResult, TokenPathResult } from './measureInvocations.js';
 import type { MemoryFigure } from './measureMemory.js';
+import type { StreamingFigure } from './measureStreaming.js';
 import type { ThroughputResult } from './measureThroughput.js';
 import type { BenchOptions } from './options.js';
 
@@ -21,6 +22,8 @@ export interface BenchResults {
     readonly invocation: InvocationResult;
     readonly tokenPath: TokenPathResult;
     readonly coldStart: ColdStartResult;
+    /** `all=true` through the worker's HTTP proxy for callers that never read or hang up. */
+    readonly streaming: readonly StreamingFigure[];
     readonly goals: readonly Goal[];
 }
 
@@ -53,5 +56,15 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
             results.tokenPath.tokenRequests === 1,
         ),
         goal('cold import, entry/SDKs', '<= 0.5', results.coldStart.importRatio.median, results.coldStart.importRatio.median <= 0.5),
+        ...results.streaming.flatMap((s) => [
+            // Bounds hold on every run, so the worst run is judged.
+            goal(`all=true MB held, ${s.caller}, ${s.users} users`, '<= 32', s.heldMb.max, s.heldMb.max <= 32),
+            goal(
+                `all=true Graph pages after the caller stopped, ${s.caller}, ${s.users} users`,
+                '<= 2',
+                s.graphPagesAfterGone.max,
+                s.graphPagesAfterGone.max <= 2,
+            ),
+        ]),
     ];
 }

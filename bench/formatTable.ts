@@ -38,6 +38,13 @@ export function formatTable(r: BenchResults): string {
     rows.push(['cold first response ms (import+KV+token+page)', cell(c.firstResponseMs)]);
     rows.push(['raw calls ms (MI+KV+token+page, bare fetch)', cell(c.rawCallsMs)]);
     rows.push(['  ratio first response/raw', cell(c.firstResponseRatio, 2)]);
+    for (const s of r.streaming) {
+        rows.push([`all=true, ${s.caller}, ${s.users} users: MB held / MB queued`, `${cell(s.heldMb, 2)} / ${cell(s.maxQueuedMb, 2)}`]);
+        rows.push([
+            `  Graph pages read / after the caller stopped`,
+            `${cell(s.graphPages, 0)} / ${cell(s.graphPagesAfterGone, 0)}, ${s.lateLogWarnings} late-log warning(s)`,
+        ]);
+    }
     const width = Math.max(...rows.map(([name]) => name.length));
     const goals = r.goals.map((g) => `${g.met ? 'met   ' : 'MISSED'}  ${g.name}: ${Number(g.value.toFixed(3))} (goal ${g.target})`);
     return [

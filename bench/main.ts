@@ -1,6 +1,6 @@
 /**
- * `npm run bench`: export throughput, memory, warm invocation overhead, token path and cold
- * start, each in fresh child processes against the offline sandbox and Azurite (which stay in
+ * `npm run bench`: export throughput, memory, warm invocation overhead, token path, cold start
+ * and the `all=true` bounds, each in fresh child processes against the offline sandbox and Azurite (which stay in
  * this process and Azurite's own). Prints a table, writes results.json and results.svg.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import { formatTable } from './formatTable.js';
 import { measureColdStart } from './measureColdStart.js';
 import { measureInvocationOverhead, measureTokenPath } from './measureInvocations.js';
 import { measureMemory } from './measureMemory.js';
+import { measureStreaming } from './measureStreaming.js';
 import { measureThroughput } from './measureThroughput.js';
 import { parseBenchOptions, usage } from './options.js';
 import { renderChart } from './renderChart.js';
@@ -42,6 +43,8 @@ async function bench(argv: readonly string[]): Promise<number> {
         const tokenPath = await measureTokenPath(options);
         progress(`cold start: ${options.coldRuns} runs`);
         const coldStart = await measureColdStart(options, ROOT);
+        progress(`all=true bounds: ${options.streamingSizes.join(', ')} users x ${options.runs} runs`);
+        const streaming = await measureStreaming(options);
         const smallest = memory[0]?.peakRssMb.median ?? Number.NaN;
         const largest = memory.at(-1)?.peakRssMb.median ?? Number.NaN;
         const partial = {
@@ -52,6 +55,7 @@ async function bench(argv: readonly string[]): Promise<number> {
             invocation,
             tokenPath,
             coldStart,
+            streaming,
         };
         const results: BenchResults = { ...partial, goals: judgeGoals(partial) };
         const out = resolve(options.out);

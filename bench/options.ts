@@ -15,12 +15,14 @@ export interface BenchOptions {
     readonly samples: number;
     /** Fresh processes per cold-start figure. */
     readonly coldRuns: number;
+    /** Directory sizes of the `all=true` bounds (a stalled and a disconnecting caller). */
+    readonly streamingSizes: readonly number[];
     /** Where results.json and results.svg go. */
     readonly out: string;
 }
 
 export const usage = `Usage: npm run bench -- [--users N] [--runs N] [--memory-sizes a,b,c] [--latencies a,b]
-                     [--invocations N] [--samples N] [--cold-runs N] [--out DIR]`;
+                     [--invocations N] [--samples N] [--cold-runs N] [--streaming-sizes a,b] [--out DIR]`;
 
 export function parseBenchOptions(argv: readonly string[], defaultOut: string): BenchOptions {
     const { values } = parseArgs({
@@ -34,6 +36,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
             invocations: { type: 'string', default: '10000' },
             samples: { type: 'string', default: '2000' },
             'cold-runs': { type: 'string', default: '10' },
+            'streaming-sizes': { type: 'string', default: '100000,1000000' },
             out: { type: 'string', default: defaultOut },
         },
     });
@@ -45,6 +48,7 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
         invocations: count('--invocations', values.invocations, 1),
         samples: count('--samples', values.samples, 1),
         coldRuns: count('--cold-runs', values['cold-runs'], 1),
+        streamingSizes: values['streaming-sizes'].split(',').map((v) => count('--streaming-sizes', v, 1)),
         out: values.out,
     };
 }

@@ -1,7 +1,9 @@
 // Entry point for `azd provision` / `azd up`: a resource group with the function app (Flex Consumption,
-// Node 22), its user-assigned managed identity, storage, monitoring, Key Vault and role assignments.
-// The Microsoft Graph app registration and its client secret are created by
-// scripts/postprovision/graph-app.sh (Bicep cannot create client secrets).
+// Node 22), its user-assigned managed identity, storage, monitoring, role assignments and, when the app
+// authenticates with a secret or a certificate (GRAPH_CREDENTIAL), the Key Vault that holds it.
+// The Microsoft Graph app registration and its credential (client secret, Key Vault certificate or the
+// managed identity as a federated credential) are made by scripts/postprovision/graph-app.sh: Bicep
+// cannot create client secrets, and the Graph Bicep extension needs a registry this build has not.
 targetScope = 'subscription'
 
 @minLength(1)
@@ -29,8 +31,8 @@ param principalId string = ''
 ])
 param principalType string = 'User'
 
-@description('Grant principalId "Key Vault Secrets Officer" on the vault so the post-provision script can write the Graph client secret.')
-param grantDeployerSecretsOfficer bool = true
+@description('true: grant principalId the vault role the post-provision script needs to write the credential (Key Vault Secrets Officer for keyVaultSecret, Key Vault Certificates Officer for keyVaultCertificate). false (pipelines): Key Vault Reader only, enough to check the credential exists, never to read or write it.')
+param grantDeployerVaultOfficer bool = true
 
 @description('Optional resource group name; default rg-<environmentName>.')
 param resourceGroupName string = ''
@@ -44,8 +46,8 @@ param resourceGroupName string = ''
 ])
 param instanceMemoryMB int = 2048
 
-@description('Flex Consumption maximum instance count.')
-@minValue(40)
+@description('Flex Consumption maximum instance count (1 or more: a low cap bounds Graph load and cost).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
@@ -86,8 +88,8 @@ param graphClientCertificateName string = 'graph-client-certificate'
 @description('AUTHORITY_HOST: Entra ID authority host. Default: the login endpoint of the current cloud (https://login.microsoftonline.com in the global cloud).')
 param authorityHost string = 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
 
-@description('GRAPH_ENDPOINT: Microsoft Graph base URL. Change for national clouds (e.g. https://graph.microsoft.us).')
-param graphEndpoint string = 'https://graph.microsoft.com'
+@description('GRAPH_ENDPOINT: Microsoft Graph base URL. Empty: the Graph of the current cloud (global, US Government L4, China); set it for US Government DoD (https://dod-graph.microsoft.us). Must belong to the cloud of AUTHORITY_HOST.')
+param graphEndpoint string = ''
 
 @description('SECRET_CACHE_TTL_SECONDS: how long the client secret read from Key Vault is reused.')
 @minValue(1)
@@ -117,8 +119,9 @@ param apiAudience string = ''
 @description('API_REQUIRED_ROLE: the app role a caller token must carry.')
 param apiRequiredRole string = 'Users.Read.All'
 
-// azd substitutes an unset variable in main.parameters.json with an empty string: fall back to the
-// defaults explicitly so an empty value never reaches an app setting.
+// azd (bicep_provider.go loadParameters) omits a parameter whose ${VAR} is unset, but passes '' for a
+// variable that is set and empty (e.g. a CI variable that was never filled): fall back to the defaults
+// explicitly so an empty value never reaches an app setting.
 var effectiveGraphTenantId = empty(graphTenantId) ? tenant().tenantId : graphTenantId
 var effectiveGraphClientSecretName = empty(graphClientSecretName) ? 'graph-client-secret' : graphClientSecretName
 var effectiveGraphCredential = empty(graphCredentialType) ? 'keyVaultSecret' : graphCredentialType
@@ -126,7 +129,38 @@ var effectiveGraphClientCertificateName = empty(graphClientCertificateName) ? 'g
 var effectiveAuthorityHost = empty(authorityHost)
   ? 'https://${split(environment().authentication.loginEndpoint, '/')[2]}'
   : authorityHost
-var effectiveGraphEndpoint = empty(graphEndpoint) ? 'https://graph.microsoft.com' : graphEndpoint
+
+// Microsoft Graph per cloud (learn.microsoft.com/graph/deployments, "Microsoft Graph and Graph Explorer
+// service root endpoints"), keyed by environment().name. A cloud missing here fails the deployment
+// rather than silently pairing its authority with the global Graph (the token would be refused).
+var graphEndpointByCloud = {
+  AzureCloud: 'https://graph.microsoft.com'
+  AzureUSGovernment: 'https://graph.microsoft.us'
+  AzureChinaCloud: 'https://microsoftgraph.chinacloudapi.cn'
+}
+// Which Graph hosts each Entra ID authority host issues tokens for (same page, "Microsoft Entra ID").
+var graphHostsByAuthorityHost = {
+  #disable-next-line no-hardcoded-env-urls // a table of every cloud: environment() only describes the current one
+  'login.microsoftonline.com': ['graph.microsoft.com']
+  'login.microsoftonline.us': ['graph.microsoft.us', 'dod-graph.microsoft.us']
+  'login.chinacloudapi.cn': ['microsoftgraph.chinacloudapi.cn']
+}
+// The lookup sits inside the if(): ARM evaluates only the branch it takes ("Logical functions for ARM
+// templates", if) and Bicep's fail() is meant for such short-circuits, so an explicit GRAPH_ENDPOINT works
+// in any cloud and only a missing default fails.
+var requestedGraphEndpoint = empty(graphEndpoint)
+  ? graphEndpointByCloud[?environment().name] ?? fail('No Microsoft Graph endpoint is known for cloud \'${environment().name}\': set GRAPH_ENDPOINT (azd env set GRAPH_ENDPOINT https://...).')
+  : graphEndpoint
+var requestedGraphHost = split(requestedGraphEndpoint, '/')[2]
+// A known authority host must be paired with its own cloud's Graph; other hosts (private clouds) are not checked.
+var effectiveGraphEndpoint = contains(
+    graphHostsByAuthorityHost[?split(effectiveAuthorityHost, '/')[2]] ?? [requestedGraphHost],
+    requestedGraphHost
+  )
+  ? requestedGraphEndpoint
+  : fail('GRAPH_ENDPOINT ${requestedGraphEndpoint} is not the Microsoft Graph of AUTHORITY_HOST ${effectiveAuthorityHost}: tokens from one cloud are refused by another cloud\'s Graph (see docs/national-clouds.md).')
+// managedIdentity needs no vault: no secret, certificate or vault role exists in that mode.
+var usesKeyVault = effectiveGraphCredential != 'managedIdentity'
 var effectiveApiRequiredRole = empty(apiRequiredRole) ? 'Users.Read.All' : apiRequiredRole
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
@@ -175,7 +209,7 @@ module monitoring 'core/monitor/monitoring.bicep' = {
   }
 }
 
-module keyVault 'core/security/keyVault.bicep' = {
+module keyVault 'core/security/keyVault.bicep' = if (usesKeyVault) {
   name: 'keyvault'
   scope: rg
   params: {
@@ -205,10 +239,19 @@ module rbac 'app/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     exportContainerName: storage.outputs.exportContainerName
     applicationInsightsName: monitoring.outputs.applicationInsightsName
-    keyVaultName: keyVault.outputs.name
+  }
+}
+
+module keyVaultRbac 'app/keyVaultRbac.bicep' = if (usesKeyVault) {
+  name: 'keyvault-rbac'
+  scope: rg
+  params: {
+    keyVaultName: keyVault.?outputs.name ?? ''
+    graphCredentialType: effectiveGraphCredential
+    managedIdentityPrincipalId: identity.outputs.principalId
     deployerPrincipalId: principalId
     deployerPrincipalType: principalType
-    grantDeployerSecretsOfficer: grantDeployerSecretsOfficer
+    grantDeployerVaultOfficer: grantDeployerVaultOfficer
   }
 }
 
@@ -231,7 +274,7 @@ module api 'app/api.bicep' = {
     runtimeVersion: '22'
     graphTenantId: effectiveGraphTenantId
     graphClientId: graphClientId
-    keyVaultUri: keyVault.outputs.vaultUri
+    keyVaultUri: keyVault.?outputs.vaultUri ?? ''
     graphCredentialType: effectiveGraphCredential
     graphClientSecretName: effectiveGraphClientSecretName
     graphClientCertificateName: effectiveGraphClientCertificateName
@@ -246,9 +289,10 @@ module api 'app/api.bicep' = {
     apiAudience: apiAudience
     apiRequiredRole: effectiveApiRequiredRole
   }
-  // The host and the deployment need their storage roles before the app starts.
+  // The host and the deployment need their storage roles, and the app its vault role, before it starts.
   dependsOn: [
     rbac
+    keyVaultRbac
   ]
 }
 
@@ -264,8 +308,9 @@ output SERVICE_API_URI string = 'https://${api.outputs.defaultHostName}'
 output AZURE_MANAGED_IDENTITY_NAME string = identity.outputs.name
 output AZURE_MANAGED_IDENTITY_CLIENT_ID string = identity.outputs.clientId
 output AZURE_MANAGED_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
-output AZURE_KEY_VAULT_NAME string = keyVault.outputs.name
-output AZURE_KEY_VAULT_ENDPOINT string = keyVault.outputs.vaultUri
+// Empty in managedIdentity mode (no vault).
+output AZURE_KEY_VAULT_NAME string = keyVault.?outputs.name ?? ''
+output AZURE_KEY_VAULT_ENDPOINT string = keyVault.?outputs.vaultUri ?? ''
 output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output GRAPH_TENANT_ID string = effectiveGraphTenantId

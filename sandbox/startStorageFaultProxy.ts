@@ -11,6 +11,8 @@ export interface StorageFaultProxy {
     failBlockUploads(afterBlocks: number, count: number, status: number): void;
     /** The next `count` writes of `latest.json` get 412 Precondition Failed (another writer won). */
     conflictManifestWrites(count: number): void;
+    /** The next `count` reads of `latest.json` get `status` (e.g. 403: the identity lost its role). */
+    failManifestReads(count: number, status: number): void;
     close(): Promise<void>;
 }
 
@@ -25,6 +27,7 @@ export async function startStorageFaultProxy(azurite: Azurite): Promise<StorageF
     let blocksSeen = 0;
     let blockFault = { after: Infinity, remaining: 0, status: 500 };
     let manifestConflicts = 0;
+    let manifestReadFault = { remaining: 0, status: 500 };
 
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
         const url = new URL(req.url ?? '/', upstream.origin);
@@ -40,6 +43,13 @@ export async function startStorageFaultProxy(azurite: Azurite): Promise<StorageF
             manifestConflicts -= 1;
             req.resume();
             storageError(res, 412, 'ConditionNotMet', 'The condition specified using HTTP conditional header(s) is not met.');
+            return;
+        }
+        if (req.method === 'GET' && url.pathname.endsWith('/latest.json') && manifestReadFault.remaining > 0) {
+            manifestReadFault.remaining -= 1;
+            req.resume();
+            const { status } = manifestReadFault;
+            storageError(res, status, status === 403 ? 'AuthorizationPermissionMismatch' : 'InternalError', 'Injected fault.');
             return;
         }
         const proxied = forward(
@@ -66,6 +76,9 @@ export async function startStorageFaultProxy(azurite: Azurite): Promise<StorageF
         },
         conflictManifestWrites(count) {
             manifestConflicts = count;
+        },
+        failManifestReads(count, status) {
+            manifestReadFault = { remaining: count, status };
         },
         async close() {
             server.closeAllConnections();

@@ -2,8 +2,8 @@
 //
 // App settings: the names below are EXACTLY the `scope: 'azure'` entries of
 // src/config/settingDefinitions.ts plus the Functions host settings (AzureWebJobsStorage__*,
-// APPLICATIONINSIGHTS_*). test/infra asserts this. FUNCTIONS_WORKER_RUNTIME / FUNCTIONS_EXTENSION_VERSION
-// must NOT be set on Flex Consumption: the runtime comes from functionAppConfig.runtime.
+// APPLICATIONINSIGHTS_*). test/infra asserts this. Nothing from the Flex Consumption deprecations table
+// (site properties or app settings) may appear: test/infra/flexConsumption.test.ts.
 
 @description('Name of the function app.')
 param name string
@@ -43,8 +43,8 @@ param applicationInsightsName string
 ])
 param instanceMemoryMB int = 2048
 
-@description('Maximum number of instances the app scales out to.')
-@minValue(40)
+@description('Maximum number of instances the app scales out to (Flex Consumption allows 1).')
+@minValue(1)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 
@@ -58,7 +58,7 @@ param graphTenantId string
 @description('GRAPH_CLIENT_ID: app registration (client) id; empty until the post-provision hook created it.')
 param graphClientId string
 
-@description('KEY_VAULT_URL: vault URI holding the client secret.')
+@description('KEY_VAULT_URL: vault URI holding the credential; empty in managedIdentity mode (no vault).')
 param keyVaultUri string
 
 @description('GRAPH_CREDENTIAL: keyVaultSecret, keyVaultCertificate or managedIdentity.')
@@ -150,7 +150,8 @@ resource functionApp 'Microsoft.Web/sites@2025-03-01' = {
     siteConfig: {
       minTlsVersion: '1.2'
       scmMinTlsVersion: '1.2'
-      ftpsState: 'Disabled'
+      // No ftpsState: Flex Consumption has no FTP endpoint and ARM rejects the property on Flex sites
+      // (functions-app-settings "Flex Consumption plan deprecations"; Azure/azure-cli#31414).
       remoteDebuggingEnabled: false
       http20Enabled: true
     }

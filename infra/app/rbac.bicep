@@ -1,6 +1,7 @@
-// Every role assignment of the deployment, each at the narrowest scope that works, each with a
-// deterministic name: guid(<scope id>, <principal id>, <role definition id>), so re-provisioning is
-// idempotent and two assignments never collide.
+// The storage and monitoring role assignments of the function app's identity (the Key Vault ones, which
+// depend on GRAPH_CREDENTIAL, are in keyVaultRbac.bicep). Each at the narrowest scope that works, each
+// with a deterministic name: guid(<scope id>, <principal id>, <role definition id>), so re-provisioning
+// is idempotent and two assignments never collide.
 
 @description('Principal (object) id of the function app\'s user-assigned managed identity.')
 param managedIdentityPrincipalId string
@@ -14,23 +15,6 @@ param exportContainerName string
 @description('Name of the Application Insights component.')
 param applicationInsightsName string
 
-@description('Name of the Key Vault holding the Graph client secret.')
-param keyVaultName string
-
-@description('Object id of the deploying principal (azd: AZURE_PRINCIPAL_ID). Empty: no role for it.')
-param deployerPrincipalId string = ''
-
-@description('Principal type of deployerPrincipalId.')
-@allowed([
-  'User'
-  'ServicePrincipal'
-  'Group'
-])
-param deployerPrincipalType string = 'User'
-
-@description('Grant the deploying principal Key Vault Secrets Officer on the vault so the post-provision script can write the client secret.')
-param grantDeployerSecretsOfficer bool = true
-
 // Built-in role definition ids (stable across all clouds and tenants).
 var roleIds = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b'
@@ -38,8 +22,6 @@ var roleIds = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-  keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7'
   storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
 }
 
@@ -57,10 +39,6 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
 
 resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: applicationInsightsName
-}
-
-resource keyVault 'Microsoft.KeyVault/vaults@2025-05-01' existing = {
-  name: keyVaultName
 }
 
 // ---- Functions host storage (AzureWebJobsStorage__*) and the deployment package ----
@@ -140,30 +118,5 @@ resource monitoringMetricsPublisher 'Microsoft.Authorization/roleAssignments@202
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringMetricsPublisher)
     principalId: managedIdentityPrincipalId
     principalType: 'ServicePrincipal'
-  }
-}
-
-// ---- Graph client secret ----
-// Scope: this vault. (A secret-level scope is not possible: the secret is created after provisioning by
-// scripts/postprovision and gets new versions on rotation.) Secrets User = read secret values only.
-resource keyVaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(keyVault.id, managedIdentityPrincipalId, roleIds.keyVaultSecretsUser)
-  scope: keyVault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsUser)
-    principalId: managedIdentityPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// Optional: the deploying principal writes the client secret (post-provision hook, rotate-secret).
-// Scope: this vault only.
-resource deployerSecretsOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (grantDeployerSecretsOfficer && !empty(deployerPrincipalId)) {
-  name: guid(keyVault.id, deployerPrincipalId, roleIds.keyVaultSecretsOfficer)
-  scope: keyVault
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.keyVaultSecretsOfficer)
-    principalId: deployerPrincipalId
-    principalType: deployerPrincipalType
   }
 }

@@ -16,6 +16,8 @@ export interface PageTokenContent {
     readonly skipToken: string;
     readonly top: number;
     readonly select: readonly string[];
+    /** Only in the continuation tokens of `all=true`: how many users the earlier responses of that walk delivered. */
+    readonly segment?: { readonly delivered: number };
 }
 
 /** The keys page tokens are sealed with: the key ring, shared by every instance. */
@@ -120,12 +122,19 @@ function deriveTokenKey(key: RingKey, salt: Buffer, header: string): { cipherKey
     return { cipherKey: derived.subarray(0, 32), iv: derived.subarray(32) };
 }
 
-/** `top` 1..999, `select` a canonical allowlisted list, `skipToken` bounded printable ASCII. */
+/** `top` 1..999, `select` a canonical allowlisted list, `skipToken` bounded printable ASCII, `segment` a running total. */
 function isPageTokenContent(value: unknown): value is PageTokenContent {
     if (typeof value !== 'object' || value === null) return false;
-    const { skipToken, top, select } = value as { skipToken?: unknown; top?: unknown; select?: unknown };
+    const { skipToken, top, select, segment } = value as { skipToken?: unknown; top?: unknown; select?: unknown; segment?: unknown };
     if (!isSkipToken(skipToken) || typeof top !== 'number' || !Number.isInteger(top) || top < 1 || top > MAX_TOP) return false;
+    if (segment !== undefined && !isSegment(segment)) return false;
     if (!Array.isArray(select) || !select.every((s): s is string => typeof s === 'string')) return false;
     const normalised = normaliseSelect(select);
     return 'select' in normalised && normalised.select.length === select.length && normalised.select.every((s, i) => s === select[i]);
+}
+
+function isSegment(value: unknown): value is NonNullable<PageTokenContent['segment']> {
+    if (typeof value !== 'object' || value === null) return false;
+    const { delivered } = value as { delivered?: unknown };
+    return typeof delivered === 'number' && Number.isSafeInteger(delivered) && delivered >= 0;
 }

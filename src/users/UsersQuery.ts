@@ -72,17 +72,12 @@ export function parseUsersQuery(entries: Iterable<readonly [string, string]>): U
         throw new BadRequestError(`"all" must be "true" or "false", got "${clip(allText)}".`, 'all');
     }
 
-    const all = allText === 'true';
-    if (all && pageToken !== undefined) {
-        throw new BadRequestError('"all=true" streams every page itself; it cannot be combined with "pageToken".', 'pageToken');
-    }
-
     return {
         top,
         select,
         explicit: { top: topText !== undefined, select: selectText !== undefined },
         pageToken,
-        all,
+        all: allText === 'true',
     };
 }
 

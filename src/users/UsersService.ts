@@ -11,6 +11,17 @@ export interface UsersPageResult {
     readonly nextPageToken?: string;
 }
 
+/** One response's worth of `all=true`. */
+export interface UsersSegmentResult {
+    readonly users: readonly GraphUser[];
+    /** Graph pages read for it. */
+    readonly pages: number;
+    /** Users delivered by this segment and the earlier ones of the same walk. */
+    readonly delivered: number;
+    /** Absent when the walk is complete. */
+    readonly nextPageToken?: string;
+}
+
 export interface UsersServiceOptions {
     readonly graph: GraphClient;
     /** The page-token key ring: shared by every instance, independent of the Graph credential. */
@@ -19,7 +30,16 @@ export interface UsersServiceOptions {
     readonly now?: () => number;
 }
 
-/** The users API the HTTP function exposes: one page at a time, with opaque continuation tokens. */
+/** Where a request starts reading, and what its continuation token must carry on. */
+interface Start {
+    readonly url: string;
+    readonly top: number;
+    readonly select: readonly string[];
+    /** Set for an `all=true` walk: the users its earlier segments delivered. */
+    readonly delivered: number | undefined;
+}
+
+/** The users API the HTTP function exposes: one page, or one `all=true` segment, at a time, with opaque continuation tokens. */
 export class UsersService {
     readonly #graph: GraphClient;
     readonly #pageTokens: PageTokenCodec;
@@ -30,42 +50,81 @@ export class UsersService {
     }
 
     async getPage(query: UsersQuery, call: CallOptions = {}): Promise<UsersPageResult> {
-        let url: string;
-        let { top, select } = query;
-        if (query.pageToken !== undefined) {
-            const content = await this.#pageTokens.decode(query.pageToken);
-            if ((query.explicit.top && query.top !== content.top) || (query.explicit.select && !sameList(query.select, content.select))) {
-                throw new BadRequestError(
-                    '"top" and "select" must be omitted or equal to those of the request that returned the pageToken.',
-                    'pageToken',
-                );
-            }
-            ({ top, select } = content);
-            // Rebuilt from the token's checked values: never a URL a client wrote.
-            url = this.#graph.usersUrl({ top, select, skipToken: content.skipToken });
-        } else {
-            url = this.#graph.usersUrl({ top, select });
-        }
+        const start = await this.#start(query, false);
+        const page = await this.#fetch(start.url, query.pageToken !== undefined, call);
+        if (page.nextLink === undefined) return { value: page.users };
+        return { value: page.users, nextPageToken: await this.#nextToken(page, page.nextLink, start) };
+    }
 
-        let page: UsersPage;
+    /**
+     * One segment of `all=true`: at least one and at most `maxPages` pages, read one after the
+     * other, from the first page (at the largest page size unless `top` is given) or from an
+     * `all=true` continuation token, whose running total the result carries on.
+     */
+    async getSegment(query: UsersQuery, maxPages: number, call: CallOptions = {}): Promise<UsersSegmentResult> {
+        const start = await this.#start({ ...query, top: query.explicit.top ? query.top : MAX_TOP }, true);
+        const users: GraphUser[] = [];
+        let page = await this.#fetch(start.url, query.pageToken !== undefined, call);
+        let pages = 1;
+        for (const user of page.users) users.push(user);
+        while (page.nextLink !== undefined && pages < maxPages) {
+            // Graph's own nextLink, as returned (the Graph client checks its origin).
+            page = await this.#fetch(page.nextLink, false, call);
+            pages += 1;
+            for (const user of page.users) users.push(user);
+        }
+        const delivered = (start.delivered ?? 0) + users.length;
+        if (page.nextLink === undefined) return { users, pages, delivered };
+        return { users, pages, delivered, nextPageToken: await this.#nextToken(page, page.nextLink, { ...start, delivered }) };
+    }
+
+    /** Every page for `select`, by default at the largest page size: the export and the CLI use this. */
+    allPages(select: readonly string[], call: CallOptions = {}, top: number = MAX_TOP): AsyncGenerator<UsersPage> {
+        return this.#graph.listUserPages({ top, select }, call);
+    }
+
+    /** Where a request starts: its own first page, or the page its token continues (a token of the same kind). */
+    async #start(query: UsersQuery, segment: boolean): Promise<Start> {
+        if (query.pageToken === undefined) {
+            const { top, select } = query;
+            return { url: this.#graph.usersUrl({ top, select }), top, select, delivered: segment ? 0 : undefined };
+        }
+        const content = await this.#pageTokens.decode(query.pageToken);
+        if ((content.segment !== undefined) !== segment) {
+            throw new BadRequestError(
+                segment
+                    ? '"pageToken" continues a page; with "all=true" send the "@nextPageToken" of the previous all=true response.'
+                    : '"pageToken" continues an all=true walk; send it with "all=true".',
+                'pageToken',
+            );
+        }
+        if ((query.explicit.top && query.top !== content.top) || (query.explicit.select && !sameList(query.select, content.select))) {
+            throw new BadRequestError(
+                '"top" and "select" must be omitted or equal to those of the request that returned the pageToken.',
+                'pageToken',
+            );
+        }
+        const { top, select, skipToken } = content;
+        // Rebuilt from the token's checked values: never a URL a client wrote.
+        return { url: this.#graph.usersUrl({ top, select, skipToken }), top, select, delivered: content.segment?.delivered };
+    }
+
+    async #fetch(url: string, fromToken: boolean, call: CallOptions): Promise<UsersPage> {
         try {
-            page = await this.#graph.getUsersPage(url, call);
+            return await this.#graph.getUsersPage(url, call);
         } catch (error) {
             // Graph refused the skiptoken of a token we issued and checked: Graph's continuation expired.
-            if (query.pageToken !== undefined && error instanceof AppError && error.code === 'GraphBadRequest') {
+            if (fromToken && error instanceof AppError && error.code === 'GraphBadRequest') {
                 throw new BadRequestError('"pageToken" has expired; request the first page again without it.', 'pageToken');
             }
             throw error;
         }
-        if (page.nextLink === undefined) return { value: page.users };
-        const skipToken = readSkipToken(page.nextLink, this.#graph.usersUrl(), page.requestId);
-        const nextPageToken = await this.#pageTokens.encode({ skipToken, top, select });
-        return { value: page.users, nextPageToken };
     }
 
-    /** Every page for `select`, by default at the largest page size: the export, `?all=true` and the CLI use this. */
-    allPages(select: readonly string[], call: CallOptions = {}, top: number = MAX_TOP): AsyncGenerator<UsersPage> {
-        return this.#graph.listUserPages({ top, select }, call);
+    async #nextToken(page: UsersPage, nextLink: string, start: Start): Promise<string> {
+        const skipToken = readSkipToken(nextLink, this.#graph.usersUrl(), page.requestId);
+        const { top, select, delivered } = start;
+        return this.#pageTokens.encode({ skipToken, top, select, ...(delivered === undefined ? {} : { segment: { delivered } }) });
     }
 }
 

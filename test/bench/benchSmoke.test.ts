@@ -13,7 +13,7 @@ import { it } from 'node:test';
 
 const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 const SMALL = ['--users', '2000', '--runs', '1', '--memory-sizes', '1000,2000', '--latencies', '0,20'];
-const FEW = ['--invocations', '100', '--samples', '20', '--cold-runs', '1'];
+const FEW = ['--invocations', '100', '--samples', '20', '--cold-runs', '1', '--streaming-sizes', '5000'];
 const SUMMARY = ['median', 'min', 'max', 'runs'];
 
 function assertFinite(value: unknown, path: string): void {
@@ -62,6 +62,19 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
         }
         for (const key of ['entryImportMs', 'sdkImportMs', 'importRatio', 'firstResponseMs', 'rawCallsMs', 'firstResponseRatio']) {
             assertSummary(r.coldStart?.[key], `coldStart.${key}`);
+        }
+        const streaming = r.streaming as unknown as Record<string, unknown>[];
+        assert.deepEqual(
+            streaming.map((s) => [s.users, s.caller]),
+            [
+                [5000, 'stall'],
+                [5000, 'disconnectBeforeFirstByte'],
+                [5000, 'disconnectMidBody'],
+            ],
+        );
+        for (const s of streaming) {
+            for (const key of ['heldMb', 'maxQueuedMb', 'graphPages', 'graphPagesAfterGone']) assertSummary(s[key], `streaming.${key}`);
+            assertFinite(s.lateLogWarnings, 'streaming.lateLogWarnings');
         }
         const goals = r.goals as unknown as { name: string; value: unknown; met: unknown }[];
         assert.ok(goals.length > 0);

@@ -8,7 +8,8 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { settingDefinitions } from '../../src/config/settingDefinitions.js';
-import { armOrSkip, moduleParams, resolveVariables, walkResources, type ArmResource, type Json } from './tools.js';
+import { evaluate } from './armExpression.js';
+import { armOrSkip, moduleDeployment, moduleParams, resolveVariables, walkResources, type ArmResource, type Json } from './tools.js';
 
 /** Host settings the Bicep sets besides the app's own `scope: 'azure'` settings. */
 const HOST_SETTINGS = [
@@ -30,6 +31,8 @@ const ROLE = {
     monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb',
     keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6',
     keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
+    keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985',
+    keyVaultReader: '21090545-7ca7-4776-b22c-e363652d74d2',
     storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a',
 } as const;
 
@@ -102,7 +105,7 @@ describe('function app', () => {
         assert.equal(get(plan.properties, 'reserved'), true);
     });
 
-    test('httpsOnly, TLS 1.2, FTPS disabled, remote debugging off', (t) => {
+    test('httpsOnly, TLS 1.2, remote debugging off, no ftpsState (Flex has no FTP; ARM rejects the property)', (t) => {
         const c = ctx(t);
         if (!c) return;
         const site = only(c.all, 'Microsoft.Web/sites');
@@ -110,7 +113,7 @@ describe('function app', () => {
         assert.equal(get(site.properties, 'httpsOnly'), true);
         assert.equal(get(site.properties, 'siteConfig.minTlsVersion'), '1.2');
         assert.equal(get(site.properties, 'siteConfig.scmMinTlsVersion'), '1.2');
-        assert.equal(get(site.properties, 'siteConfig.ftpsState'), 'Disabled');
+        assert.equal(get(site.properties, 'siteConfig.ftpsState'), undefined);
         assert.equal(get(site.properties, 'siteConfig.remoteDebuggingEnabled'), false);
     });
 
@@ -172,6 +175,10 @@ describe('function app', () => {
         assert.equal(api.maximumInstanceCount, "[parameters('maximumInstanceCount')]");
         assert.equal(mainDefault(c.main, 'instanceMemoryMB'), 2048);
         assert.equal(mainDefault(c.main, 'maximumInstanceCount'), 100);
+        // Flex Consumption allows a cap of 1; a low cap bounds Graph load and cost.
+        assert.equal(get(c.main, 'parameters.maximumInstanceCount.minValue'), 1);
+        const apiTemplate = get(moduleDeployment(c.main, 'api'), 'properties.template') as Json;
+        assert.equal(get(apiTemplate, 'parameters.maximumInstanceCount.minValue'), 1);
     });
 });
 
@@ -257,14 +264,17 @@ describe('app settings', () => {
         assert.equal(api.graphClientId, "[parameters('graphClientId')]");
         assert.equal(mainDefault(c.main, 'graphClientId'), '');
         assert.equal(mainDefault(c.main, 'graphTenantId'), '[tenant().tenantId]');
-        assert.match(String(api.keyVaultUri), /'keyvault'\)[^\]]*\.outputs\.vaultUri\.value/);
+        // The vault's URI, or '' in managedIdentity mode (no vault).
+        assert.match(
+            String(api.keyVaultUri),
+            /^\[coalesce\(tryGet\(if\(variables\('usesKeyVault'\), reference\(.*'keyvault'\).*vaultUri.*, ''\)\]$/,
+        );
         assert.equal(s.KEY_VAULT_URL, "[parameters('keyVaultUri')]");
         // Each app setting with a default in settingDefinitions has the same default in main.bicep.
         const defaults: Record<string, string> = {
             GRAPH_CREDENTIAL: 'graphCredentialType',
             GRAPH_CLIENT_SECRET_NAME: 'graphClientSecretName',
             GRAPH_CLIENT_CERTIFICATE_NAME: 'graphClientCertificateName',
-            GRAPH_ENDPOINT: 'graphEndpoint',
             USERS_EXPORT_SCHEDULE: 'usersExportSchedule',
             SECRET_CACHE_TTL_SECONDS: 'secretCacheTtlSeconds',
             USERS_EXPORT_CONTAINER: 'usersExportContainerName',
@@ -282,8 +292,9 @@ describe('app settings', () => {
         assert.equal(s.API_AUDIENCE, "[parameters('apiAudience')]");
         assert.equal(api.apiAudience, "[parameters('apiAudience')]");
         assert.equal(mainDefault(c.main, 'apiAudience'), '');
-        // AUTHORITY_HOST defaults to the current cloud's login endpoint (global: login.microsoftonline.com).
+        // AUTHORITY_HOST and GRAPH_ENDPOINT follow the cloud: test/infra/cloudEndpoints.test.ts.
         assert.match(String(mainDefault(c.main, 'authorityHost')), /environment\(\)\.authentication\.loginEndpoint/);
+        assert.equal(mainDefault(c.main, 'graphEndpoint'), '');
     });
 });
 
@@ -327,9 +338,12 @@ describe('role assignments', () => {
         scopeType: string;
         principalParam: string;
         principalType: string;
-        condition?: RegExp;
+        /** The nested deployment (module) that declares it. */
+        module: 'rbac' | 'keyvault-rbac';
     }
     const uami = 'managedIdentityPrincipalId';
+    const deployer = 'deployerPrincipalId';
+    const deployerType = "[parameters('deployerPrincipalType')]";
     const expected: Expected[] = [
         {
             label: 'host: Storage Blob Data Owner on the account',
@@ -337,6 +351,7 @@ describe('role assignments', () => {
             scopeType: 'Microsoft.Storage/storageAccounts',
             principalParam: uami,
             principalType: 'ServicePrincipal',
+            module: 'rbac',
         },
         {
             label: 'host: Storage Queue Data Contributor on the account',
@@ -344,6 +359,7 @@ describe('role assignments', () => {
             scopeType: 'Microsoft.Storage/storageAccounts',
             principalParam: uami,
             principalType: 'ServicePrincipal',
+            module: 'rbac',
         },
         {
             label: 'host: Storage Table Data Contributor on the account',
@@ -351,6 +367,7 @@ describe('role assignments', () => {
             scopeType: 'Microsoft.Storage/storageAccounts',
             principalParam: uami,
             principalType: 'ServicePrincipal',
+            module: 'rbac',
         },
         {
             label: 'download links: Storage Blob Delegator on the account (user delegation keys are an account operation)',
@@ -358,6 +375,7 @@ describe('role assignments', () => {
             scopeType: 'Microsoft.Storage/storageAccounts',
             principalParam: uami,
             principalType: 'ServicePrincipal',
+            module: 'rbac',
         },
         {
             label: 'export: Storage Blob Data Contributor on the export container',
@@ -365,6 +383,7 @@ describe('role assignments', () => {
             scopeType: 'Microsoft.Storage/storageAccounts/blobServices/containers',
             principalParam: uami,
             principalType: 'ServicePrincipal',
+            module: 'rbac',
         },
         {
             label: 'Monitoring Metrics Publisher on Application Insights',
@@ -372,21 +391,39 @@ describe('role assignments', () => {
             scopeType: 'Microsoft.Insights/components',
             principalParam: uami,
             principalType: 'ServicePrincipal',
+            module: 'rbac',
         },
         {
-            label: 'Key Vault Secrets User on the vault',
+            label: 'app: Key Vault Secrets User on the vault',
             role: ROLE.keyVaultSecretsUser,
             scopeType: 'Microsoft.KeyVault/vaults',
             principalParam: uami,
             principalType: 'ServicePrincipal',
+            module: 'keyvault-rbac',
         },
         {
-            label: 'deployer: Key Vault Secrets Officer on the vault (optional)',
+            label: 'deployer: Key Vault Secrets Officer on the vault',
             role: ROLE.keyVaultSecretsOfficer,
             scopeType: 'Microsoft.KeyVault/vaults',
-            principalParam: 'deployerPrincipalId',
-            principalType: "[parameters('deployerPrincipalType')]",
-            condition: /parameters\('grantDeployerSecretsOfficer'\).*not\(empty\(parameters\('deployerPrincipalId'\)\)\)/,
+            principalParam: deployer,
+            principalType: deployerType,
+            module: 'keyvault-rbac',
+        },
+        {
+            label: 'deployer: Key Vault Certificates Officer on the vault',
+            role: ROLE.keyVaultCertificatesOfficer,
+            scopeType: 'Microsoft.KeyVault/vaults',
+            principalParam: deployer,
+            principalType: deployerType,
+            module: 'keyvault-rbac',
+        },
+        {
+            label: 'pipeline deployer: Key Vault Reader on the vault',
+            role: ROLE.keyVaultReader,
+            scopeType: 'Microsoft.KeyVault/vaults',
+            principalParam: deployer,
+            principalType: deployerType,
+            module: 'keyvault-rbac',
         },
     ];
 
@@ -394,24 +431,24 @@ describe('role assignments', () => {
         return c.all.filter((r) => r.type === 'Microsoft.Authorization/roleAssignments');
     }
 
+    function roleOf(r: ArmResource): string | undefined {
+        return /'([0-9a-f-]{36})'/.exec(resolveVariables(String(get(r.properties, 'roleDefinitionId')), r.template))?.[1];
+    }
+
     test('exactly the expected role assignments exist', (t) => {
         const c = ctx(t);
         if (!c) return;
-        const roles = assignments(c)
-            .map((r) => /'([0-9a-f-]{36})'/.exec(resolveVariables(String(get(r.properties, 'roleDefinitionId')), r.template))?.[1])
-            .sort();
-        assert.deepEqual(roles, expected.map((e) => e.role).sort());
+        assert.deepEqual(assignments(c).map(roleOf).sort(), expected.map((e) => e.role).sort());
     });
 
     for (const e of expected) {
         test(`role assignment: ${e.label}`, (t) => {
             const c = ctx(t);
             if (!c) return;
-            const matches = assignments(c).filter((r) =>
-                resolveVariables(String(get(r.properties, 'roleDefinitionId')), r.template).includes(`'${e.role}'`),
-            );
+            const matches = assignments(c).filter((r) => roleOf(r) === e.role);
             assert.equal(matches.length, 1);
             const ra = matches[0]!;
+            assert.deepEqual(ra.deploymentPath, [e.module]);
             const roleDefinitionId = resolveVariables(String(get(ra.properties, 'roleDefinitionId')), ra.template);
             assert.equal(roleDefinitionId, `[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '${e.role}')]`);
             // Narrowest scope: the resource itself (never the resource group or subscription).
@@ -427,19 +464,90 @@ describe('role assignments', () => {
                 `name ${ra.name} is not guid(scope, principal, role)`,
             );
             assert.ok(resolveVariables(ra.name, ra.template).includes(`'${e.role}'`));
-            if (e.condition) assert.match(String(ra.raw.condition), e.condition);
-            else assert.equal(ra.raw.condition, undefined);
         });
     }
 
-    test('the UAMI principal passed to the rbac module is the identity module output', (t) => {
+    // Which roles a deployment creates, evaluating the template's own conditions (module and resource).
+    function grantedRoles(c: Ctx, mode: string, officer: boolean, deployerId: string): string[] {
+        const main = { template: c.main, parameters: { graphCredentialType: mode }, environment: { name: 'AzureCloud' } };
+        const granted: string[] = [];
+        for (const name of ['rbac', 'keyvault-rbac']) {
+            const deployment = moduleDeployment(c.main, name);
+            if (deployment.condition !== undefined && evaluate(deployment.condition, main) !== true) continue;
+            const template = get(deployment, 'properties.template') as Json;
+            const parameters = { graphCredentialType: mode, grantDeployerVaultOfficer: officer, deployerPrincipalId: deployerId };
+            for (const ra of assignments(c).filter((r) => r.template === template)) {
+                if (ra.raw.condition === undefined || evaluate(ra.raw.condition, { template, parameters, environment: {} }) === true) {
+                    granted.push(roleOf(ra)!);
+                }
+            }
+        }
+        return granted.sort();
+    }
+
+    test('per GRAPH_CREDENTIAL mode: the app reads its vault credential, the deployer gets only what its part needs', (t) => {
+        const c = ctx(t);
+        if (!c) return;
+        const host = [
+            ROLE.storageBlobDataOwner,
+            ROLE.storageQueueDataContributor,
+            ROLE.storageTableDataContributor,
+            ROLE.storageBlobDataContributor,
+            ROLE.storageBlobDelegator,
+            ROLE.monitoringMetricsPublisher,
+        ];
+        const someone = '55555555-5555-5555-5555-555555555555';
+        const cases: [string, boolean, string, string[]][] = [
+            // mode, officer (administrator) or not (pipeline), deployer, vault roles
+            ['keyVaultSecret', true, someone, [ROLE.keyVaultSecretsUser, ROLE.keyVaultSecretsOfficer]],
+            ['keyVaultSecret', false, someone, [ROLE.keyVaultSecretsUser, ROLE.keyVaultReader]],
+            ['keyVaultSecret', true, '', [ROLE.keyVaultSecretsUser]],
+            ['keyVaultCertificate', true, someone, [ROLE.keyVaultSecretsUser, ROLE.keyVaultCertificatesOfficer]],
+            ['keyVaultCertificate', false, someone, [ROLE.keyVaultSecretsUser, ROLE.keyVaultReader]],
+            // Nothing secret exists: no vault and no vault role for anyone.
+            ['managedIdentity', true, someone, []],
+            ['managedIdentity', false, someone, []],
+        ];
+        for (const [mode, officer, deployerId, vaultRoles] of cases) {
+            assert.deepEqual(
+                grantedRoles(c, mode, officer, deployerId),
+                [...host, ...vaultRoles].sort(),
+                `${mode} officer=${officer} deployer=${deployerId || 'none'}`,
+            );
+        }
+    });
+
+    test('managedIdentity mode provisions no Key Vault and leaves KEY_VAULT_URL empty', (t) => {
+        const c = ctx(t);
+        if (!c) return;
+        const context = (mode: string): Parameters<typeof evaluate>[1] => ({
+            template: c.main,
+            parameters: { graphCredentialType: mode },
+            environment: { name: 'AzureCloud' },
+        });
+        for (const name of ['keyvault', 'keyvault-rbac']) {
+            const condition: unknown = moduleDeployment(c.main, name).condition;
+            assert.equal(evaluate(condition, context('managedIdentity')), false, name);
+            assert.equal(evaluate(condition, context('keyVaultSecret')), true, name);
+            assert.equal(evaluate(condition, context('keyVaultCertificate')), true, name);
+        }
+        // The app setting and the outputs fall back to '' without touching the skipped module.
+        assert.match(String(moduleParams(c.main, 'api').keyVaultUri), /^\[coalesce\(tryGet\(if\(variables\('usesKeyVault'\)/);
+        const outputs = c.main.outputs as Record<string, { value: string }>;
+        assert.match(outputs.AZURE_KEY_VAULT_NAME!.value, /^\[coalesce\(tryGet\(if\(variables\('usesKeyVault'\).*, ''\)\]$/);
+    });
+
+    test('the modules get the identity output and the deploying principal', (t) => {
         const c = ctx(t);
         if (!c) return;
         const rbac = moduleParams(c.main, 'rbac');
         assert.match(String(rbac.managedIdentityPrincipalId), /'identity'\)[^\]]*\.outputs\.principalId\.value/);
-        assert.equal(rbac.deployerPrincipalId, "[parameters('principalId')]");
-        assert.equal(rbac.grantDeployerSecretsOfficer, "[parameters('grantDeployerSecretsOfficer')]");
-        assert.equal(get(c.main, 'parameters.grantDeployerSecretsOfficer.type'), 'bool');
+        const vaultRbac = moduleParams(c.main, 'keyvault-rbac');
+        assert.match(String(vaultRbac.managedIdentityPrincipalId), /'identity'\)[^\]]*\.outputs\.principalId\.value/);
+        assert.equal(vaultRbac.deployerPrincipalId, "[parameters('principalId')]");
+        assert.equal(vaultRbac.grantDeployerVaultOfficer, "[parameters('grantDeployerVaultOfficer')]");
+        assert.equal(vaultRbac.graphCredentialType, "[variables('effectiveGraphCredential')]");
+        assert.equal(get(c.main, 'parameters.grantDeployerVaultOfficer.type'), 'bool');
     });
 });
 

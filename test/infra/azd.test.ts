@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { infraDir, repoRoot } from './tools.js';
 
@@ -14,8 +14,12 @@ const declaredParams = new Map(
     [...mainBicep.matchAll(/^param\s+(\w+)\s+(\w+)(\s*=)?/gm)].map((m) => [m[1]!, { type: m[2]!, hasDefault: Boolean(m[3]) }]),
 );
 const declaredOutputs = new Set([...mainBicep.matchAll(/^output\s+(\w+)\s/gm)].map((m) => m[1]!));
-const hookPath = join(repoRoot, 'scripts', 'postprovision', 'graph-app.sh');
-const hook = readFileSync(hookPath, 'utf8');
+const hookDir = join(repoRoot, 'scripts', 'postprovision');
+const hookPath = join(hookDir, 'graph-app.sh');
+/** graph-app.sh and the lib/*.sh files it sources, as one text. */
+const hook = [hookPath, ...readdirSync(join(hookDir, 'lib')).map((f) => join(hookDir, 'lib', f))]
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n');
 const azureYaml = readFileSync(join(repoRoot, 'azure.yaml'), 'utf8');
 
 interface ParameterFile {
@@ -33,16 +37,22 @@ const AZD_BUILTINS = new Set([
     'AZURE_TENANT_ID',
     'AZURE_RESOURCE_GROUP',
 ]);
-/** Optional knobs a user may `azd env set`; the hook sets GRAPH_CLIENT_ID and API_AUDIENCE itself. */
+/** Optional knobs a user may `azd env set` (README, "Deploy to Azure"); the hook sets GRAPH_CLIENT_ID and API_AUDIENCE itself. */
 const USER_KNOBS = new Set([
     'GRAPH_CLIENT_ID',
+    'GRAPH_CREDENTIAL',
     'GRAPH_APP_DISPLAY_NAME',
     'GRAPH_CLIENT_SECRET_DAYS',
+    'GRAPH_CLIENT_CERTIFICATE_MONTHS',
+    'GRAPH_APP_SETUP',
     'ROTATE_GRACE_SECONDS',
+    'GRAPH_APP_VERIFY_TIMEOUT_SECONDS',
+    'GRAPH_APP_VERIFY_INTERVAL_SECONDS',
     'API_AUDIENCE',
     'API_REQUIRED_ROLE',
     'API_APP_DISPLAY_NAME',
     'API_REGISTRATION',
+    'API_GRANT_DEPLOYER',
 ]);
 
 test('every ${VAR} in main.parameters.json maps to a parameter declared in main.bicep', () => {
@@ -75,6 +85,8 @@ test('outputs used by the hook, azd and the README exist', () => {
         'AZURE_MANAGED_IDENTITY_CLIENT_ID',
         'AZURE_MANAGED_IDENTITY_PRINCIPAL_ID',
         'GRAPH_CLIENT_SECRET_NAME',
+        'GRAPH_CLIENT_CERTIFICATE_NAME',
+        'AZURE_MANAGED_IDENTITY_NAME',
         'GRAPH_TENANT_ID',
         'AUTHORITY_HOST',
         'GRAPH_ENDPOINT',
@@ -92,20 +104,23 @@ test('every azd value the hook reads is an output, an azd built-in or a document
     for (const key of wanted) {
         assert.ok(declaredOutputs.has(key) || AZD_BUILTINS.has(key) || USER_KNOBS.has(key), `hook reads ${key}, which nothing provides`);
     }
-    const required = /^\s*require ([A-Z_ ]+)$/m.exec(hook)?.[1]?.trim().split(/\s+/) ?? [];
-    assert.ok(required.length >= 3, 'require line not found');
-    for (const key of required) assert.ok(declaredOutputs.has(key), `hook requires ${key}, which main.bicep does not output`);
+    const required = [...hook.matchAll(/^\s*require ([A-Z_ ]+)$/gm)].flatMap((m) => m[1]!.trim().split(/\s+/));
+    assert.ok(required.length >= 8, 'require lines not found');
+    for (const key of required)
+        assert.ok(declaredOutputs.has(key) || AZD_BUILTINS.has(key), `hook requires ${key}, which main.bicep does not output`);
 });
 
 test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter mapping)', () => {
-    assert.match(hook, /azd env set GRAPH_CLIENT_ID/);
+    assert.match(hook, /azd_env_set GRAPH_CLIENT_ID "\$\{APP_ID\}"/);
+    assert.match(hook, /azd env set \$\{AZURE_ENV_NAME:\+-e "\$\{AZURE_ENV_NAME\}"\} "\$1" "\$2"/);
     assert.equal(JSON.stringify(parameterFile.parameters.graphClientId?.value), '"${GRAPH_CLIENT_ID}"');
+    assert.equal(JSON.stringify(parameterFile.parameters.graphCredentialType?.value), '"${GRAPH_CREDENTIAL=keyVaultSecret}"');
     assert.match(hook, /az functionapp config appsettings set/);
 });
 
 test('hook keeps API_AUDIENCE across re-provisioning, as GRAPH_CLIENT_ID (azd env set + parameter mapping)', () => {
     const lib = readFileSync(join(repoRoot, 'scripts', 'postprovision', 'lib', 'apiRegistration.sh'), 'utf8');
-    assert.match(lib, /azd env set API_AUDIENCE/);
+    assert.match(lib, /azd_env_set API_AUDIENCE/);
     assert.match(lib, /az functionapp config appsettings set [^\n]*\n?[^\n]*--settings "API_AUDIENCE=/);
     assert.equal(JSON.stringify(parameterFile.parameters.apiAudience?.value), '"${API_AUDIENCE}"');
 });
@@ -123,6 +138,15 @@ test('hook never exposes the client secret', () => {
     assert.match(hook, /adminconsent\?client_id=/);
     assert.match(hook, /rotate-secret/);
     assert.match(hook, /az ad app credential delete --id "\$\{APP_ID\}" --key-id/);
+    // Certificates: Key Vault generates the key; the hook registers the certificate from the vault and never
+    // asks for the certificate's secret (where the private key is) nor downloads anything.
+    assert.doesNotMatch(hook, /keyvault secret (show|download)|certificate download/);
+    assert.match(hook, /az ad app credential reset --id "\$\{APP_ID\}" --append --keyvault "\$\{AZURE_KEY_VAULT_NAME\}"/);
+    // The function key, or the API token, reaches curl on stdin (printf is a builtin), never as an argument.
+    assert.match(hook, /printf 'header = "x-functions-key: %s"\\n' "\$\{function_key\}"/);
+    assert.match(hook, /printf 'header = "Authorization: Bearer %s"\\n' "\$\{token\}"/);
+    assert.match(hook, /printf '%s\\n' "\$\{credential\}" \|\s*\n\s*curl --config -/);
+    assert.doesNotMatch(hook, /curl [^\n]*(-H|--header) /);
 });
 
 test('azure.yaml: service api (function, ts, project .) and a postprovision hook that exists', () => {
@@ -130,10 +154,19 @@ test('azure.yaml: service api (function, ts, project .) and a postprovision hook
     const api = azureYaml.slice(azureYaml.indexOf('  api:'));
     assert.match(api, /^\s+host:\s*function\s*$/m);
     assert.match(api, /^\s+language:\s*ts\s*$/m);
-    assert.match(azureYaml, /^hooks:\s*\n\s+postprovision:/m);
-    const run = /^\s+run:\s*(.+)$/m.exec(azureYaml)?.[1];
-    assert.ok(run, 'postprovision run: missing');
-    const script = /(\.\/)?scripts\/postprovision\/[\w.-]+\.sh/.exec(run)?.[0];
-    assert.ok(script && existsSync(join(repoRoot, script)), `hook script ${script} does not exist`);
+    // preprovision keeps the live identity settings, postprovision sets up the credential, postdeploy
+    // verifies the app's first token; each runs graph-app.sh in its mode and stops azd when it fails.
+    for (const [event, mode] of [
+        ['preprovision', 'preserve-settings'],
+        ['postprovision', 'ensure'],
+        ['postdeploy', 'verify'],
+    ] as const) {
+        const block = new RegExp(`^ {2}${event}:\\n((?: {4}.*\\n)+)`, 'm').exec(azureYaml)?.[1];
+        assert.ok(block, `azure.yaml has no ${event} hook`);
+        const run = /^ {4}run:\s*(.+)$/m.exec(block)?.[1];
+        assert.equal(run, `bash ./scripts/postprovision/graph-app.sh ${mode}`, event);
+        assert.match(block, /^ {4}continueOnError:\s*false$/m, `${event} must stop azd when it fails`);
+        assert.ok(existsSync(hookPath));
+    }
     assert.match(azureYaml, /^infra:\s*\n(\s+.*\n)*?\s+path:\s*infra\s*$/m);
 });

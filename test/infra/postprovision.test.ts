@@ -1,209 +1,435 @@
 /**
- * Behaviour of scripts/postprovision/graph-app.sh against a fake `az`/`azd` (test/infra/fixtures/bin):
- * creation, idempotent re-run, the 403 admin-consent path, rotation, and that the client secret only ever
- * travels through the pipe into Key Vault (never printed).
+ * Behaviour of scripts/postprovision/graph-app.sh against the fake `az`/`azd` (test/infra/fixtures/bin), per
+ * GRAPH_CREDENTIAL mode and per runner (an administrator's run, a pipeline's): creation, idempotent
+ * re-runs, rotation, the tenant policy that refuses secrets, national clouds, and that no credential is
+ * ever printed or passed as an argument (checked after every run by fakeAzure.ts).
  */
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
-import { repoRoot } from './tools.js';
+import { rmSync } from 'node:fs';
+import {
+    API_APP_ID,
+    API_SP_ID,
+    APP_ID,
+    IDENTITY_PRINCIPAL_ID,
+    PROVISIONED_ENV,
+    TENANT,
+    dotenv,
+    lines,
+    newState,
+    read,
+    runHook,
+} from './fakeAzure.js';
 
-const script = join(repoRoot, 'scripts', 'postprovision', 'graph-app.sh');
-const fakeBin = join(repoRoot, 'test', 'infra', 'fixtures', 'bin');
-const TENANT = '44444444-4444-4444-4444-444444444444';
-const APP_ID = '22222222-2222-2222-2222-222222222222';
 const ROLE_ID = 'df021288-bdef-4463-88db-98f22de89214';
-const API_ID = '66666666-6666-6666-6666-666666666666';
-const API_SP = '88888888-8888-8888-8888-888888888888';
 
-function newState(): string {
-    const dir = mkdtempSync(join(tmpdir(), 'fake-az-'));
-    writeFileSync(
-        join(dir, 'azd.env'),
-        [
-            'AZURE_ENV_NAME="dev"',
-            `AZURE_TENANT_ID="${TENANT}"`,
-            `GRAPH_TENANT_ID="${TENANT}"`,
-            'AZURE_RESOURCE_GROUP="rg-dev"',
-            'AZURE_FUNCTION_APP_NAME="func-api-x"',
-            'AZURE_KEY_VAULT_NAME="kv-x"',
-            'GRAPH_CLIENT_SECRET_NAME="graph-client-secret"',
-            'AUTHORITY_HOST="https://login.microsoftonline.com"',
-            'GRAPH_ENDPOINT="https://graph.microsoft.com"',
-            'UNRELATED="ignored"',
-        ].join('\n') + '\n',
-    );
-    return dir;
+/** Runs `body` with a fresh fake Azure and removes it afterwards. */
+async function withState(body: (state: string) => Promise<void>, ...args: Parameters<typeof newState>): Promise<void> {
+    const state = newState(...args);
+    try {
+        await body(state);
+    } finally {
+        rmSync(state, { recursive: true, force: true });
+    }
 }
 
-function hook(state: string, mode: string, env: Record<string, string> = {}): { status: number | null; output: string } {
-    const clean = Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => !/^(AZURE_|GRAPH_|AUTHORITY_HOST|ROTATE_|KEY_VAULT)/.test(k)),
-    );
-    const r = spawnSync('bash', [script, mode], {
-        encoding: 'utf8',
-        env: { ...clean, ...env, PATH: `${fakeBin}${delimiter}${process.env.PATH ?? ''}`, FAKE_AZ_STATE: state, FAKE_TENANT: TENANT },
-        timeout: 60_000,
+const keyIds = (state: string, file: string): string[] => lines(state, file).map((l) => l.split(' ')[0]!);
+
+describe('keyVaultSecret (default)', () => {
+    test('ensure: creates app, service principal, consent, secret in Key Vault, GRAPH_CLIENT_ID; re-run is idempotent', () =>
+        withState(async (state) => {
+            const first = await runHook(state, 'ensure');
+            assert.equal(first.status, 0, first.output);
+            assert.equal(read(state, 'app_id').trim(), APP_ID);
+            assert.ok(read(state, 'sp_id'), 'service principal created');
+            assert.ok(
+                first.calls.some((c) => c.includes(`api-permissions ${ROLE_ID}=Role`)),
+                'User.Read.All declared',
+            );
+            assert.ok(
+                first.calls.some((c) => c.startsWith('rest ') && c.includes('appRoleAssignedTo')),
+                'admin consent granted',
+            );
+            assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-1-value', 'secret stored verbatim, no trailing newline');
+            assert.equal(read(state, 'vault_keyid').trim(), 'key-1');
+            assert.match(read(state, 'appsettings'), new RegExp(`^GRAPH_CLIENT_ID=${APP_ID}$`, 'm'));
+            assert.match(read(state, 'azd.env'), new RegExp(`GRAPH_CLIENT_ID="${APP_ID}"`));
+            assert.ok(first.calls.some((c) => c.includes('ad app create --display-name graph-users-dev')));
+            assert.ok(first.calls.some((c) => /credential reset .*--append .*--end-date \d{4}-\d\d-\d\dT/.test(c)));
+            // The secret's value is never fetched back, not even into az (metadata listing only).
+            assert.ok(!first.calls.some((c) => c.startsWith('keyvault secret show')));
+
+            const second = await runHook(state, 'ensure');
+            assert.equal(second.status, 0, second.output);
+            assert.equal(lines(state, 'vault_versions').length, 1, 'no second secret on re-run');
+            assert.equal(lines(state, 'creds').length, 1, 'no second credential on re-run');
+            assert.match(second.output, /already granted/);
+            assert.ok(!second.calls.some((c) => c.startsWith('ad app create')), 'app reused');
+        }));
+
+    test('ensure without the directory role: says so and prints the admin consent URL, still stores the secret', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_CONSENT: 'forbidden' });
+            assert.equal(r.status, 0, r.output);
+            assert.match(r.output, /lack the directory role to grant admin consent \(403 on appRoleAssignedTo\)/);
+            assert.ok(r.output.includes(`https://login.microsoftonline.com/${TENANT}/adminconsent?client_id=${APP_ID}`), r.output);
+            assert.equal(read(state, 'granted'), '');
+            assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-1-value');
+        }));
+
+    test('a tenant policy that refuses secrets (CredentialTypeNotAllowedAsPerAppPolicy) stops ensure and points at managedIdentity', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_RESET: 'policy' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /CredentialTypeNotAllowedAsPerAppPolicy/);
+            assert.match(r.output, /azd env set GRAPH_CREDENTIAL managedIdentity/);
+            assert.equal(read(state, 'vault_value'), '', 'nothing written to the vault');
+            assert.equal(lines(state, 'creds').length, 0, 'no credential left behind');
+        }));
+
+    test('rotate-secret: a failed credential reset never writes an empty secret version', () =>
+        withState(async (state) => {
+            assert.equal((await runHook(state, 'ensure')).status, 0);
+            const before = read(state, 'vault_value');
+            const r = await runHook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0', FAKE_RESET: 'fail' });
+            assert.notEqual(r.status, 0, r.output);
+            assert.equal(read(state, 'vault_value'), before, 'the vault keeps the working secret');
+        }));
+
+    test('rotate-secret: new credential, new Key Vault version, old credential removed by keyId', () =>
+        withState(async (state) => {
+            assert.equal((await runHook(state, 'ensure')).status, 0);
+            const r = await runHook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0' });
+            assert.equal(r.status, 0, r.output);
+            assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-2-value');
+            assert.equal(read(state, 'vault_keyid').trim(), 'key-2');
+            assert.deepEqual(lines(state, 'deleted'), ['key-1']);
+            assert.deepEqual(keyIds(state, 'creds'), ['key-2']);
+            assert.equal(lines(state, 'vault_versions').length, 2);
+        }));
+
+    test('refuses to run against another tenant than GRAPH_TENANT_ID', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { GRAPH_TENANT_ID: '55555555-5555-5555-5555-555555555555' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /az login --tenant 55555555/);
+            assert.equal(read(state, 'app_id'), '');
+        }));
+});
+
+describe('keyVaultCertificate', () => {
+    const cert = { GRAPH_CREDENTIAL: 'keyVaultCertificate' };
+
+    test('ensure: a Key Vault certificate (exportable key, PEM, no auto-renew) whose public part is registered; no secret anywhere', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', cert);
+            assert.equal(r.status, 0, r.output);
+            const policy = JSON.parse(read(state, 'cert_policy.json')) as {
+                keyProperties: { exportable: boolean; keyType: string; keySize: number; reuseKey: boolean };
+                secretProperties: { contentType: string };
+                lifetimeActions: { action: { actionType: string } }[];
+                x509CertificateProperties: { validityInMonths: number; ekus: string[] };
+            };
+            assert.deepEqual(policy.keyProperties, { exportable: true, keyType: 'RSA', keySize: 3072, reuseKey: false });
+            assert.equal(policy.secretProperties.contentType, 'application/x-pem-file');
+            assert.deepEqual(
+                policy.lifetimeActions.map((a) => a.action.actionType),
+                ['EmailContacts'],
+                'no AutoRenew: Key Vault must never create a version that is not registered on the app',
+            );
+            assert.equal(policy.x509CertificateProperties.validityInMonths, 12);
+            assert.deepEqual(policy.x509CertificateProperties.ekus, ['1.3.6.1.5.5.7.3.2']);
+            // Registered from Key Vault by az (the certificate, not its secret), tagged with the keyId.
+            assert.ok(
+                r.calls.some((c) =>
+                    /^ad app credential reset .*--append --keyvault kv-x --cert graph-client-certificate --end-date \S+ --display-name/.test(
+                        c,
+                    ),
+                ),
+                r.calls.join('\n'),
+            );
+            assert.deepEqual(keyIds(state, 'keycreds'), ['cert-key-1-v1']);
+            assert.equal(read(state, 'cert_keyid').trim(), 'cert-key-1-v1');
+            // No client secret, and the private key is never requested.
+            assert.equal(lines(state, 'creds').length, 0);
+            assert.ok(!r.calls.some((c) => c.startsWith('keyvault secret') || c.includes('certificate download')), r.calls.join('\n'));
+            assert.match(read(state, 'appsettings'), new RegExp(`GRAPH_CLIENT_ID=${APP_ID}`));
+
+            const again = await runHook(state, 'ensure', cert);
+            assert.equal(again.status, 0, again.output);
+            assert.equal(lines(state, 'cert_versions').length, 1, 'no second version on re-run');
+            assert.equal(lines(state, 'keycreds').length, 1, 'no second key credential on re-run');
+        }));
+
+    test('rotate-certificate: a new version, registered, then the old key credential removed by keyId', () =>
+        withState(async (state) => {
+            assert.equal((await runHook(state, 'ensure', cert)).status, 0);
+            const r = await runHook(state, 'rotate-certificate', { ...cert, ROTATE_GRACE_SECONDS: '0' });
+            assert.equal(r.status, 0, r.output);
+            assert.equal(lines(state, 'cert_versions').length, 2);
+            assert.deepEqual(keyIds(state, 'keycreds'), ['cert-key-2-v2'], 'the new version registered, the old one removed');
+            assert.equal(read(state, 'cert_keyid').trim(), 'cert-key-2-v2');
+            assert.ok(r.calls.some((c) => /^ad app credential delete .*--key-id cert-key-1-v1 --cert/.test(c)));
+            const order = r.calls
+                .map((c) =>
+                    c.startsWith('keyvault certificate create')
+                        ? 'create'
+                        : c.startsWith('ad app credential reset')
+                          ? 'register'
+                          : c.startsWith('ad app credential delete')
+                            ? 'delete'
+                            : '',
+                )
+                .filter(Boolean);
+            assert.deepEqual(order, ['create', 'register', 'delete']);
+        }));
+
+    test('rotate-certificate refuses in another mode', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'rotate-certificate');
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /GRAPH_CREDENTIAL=keyVaultCertificate, but it is keyVaultSecret/);
+        }));
+
+    test('an existing certificate with a non-exportable key stops ensure with the fix', () =>
+        withState(
+            async (state) => {
+                const r = await runHook(state, 'ensure', { ...cert, FAKE_CERT_EXPORTABLE: 'false' });
+                assert.notEqual(r.status, 0);
+                assert.match(r.output, /non-exportable key/);
+                assert.match(r.output, /azd env set GRAPH_CLIENT_CERTIFICATE_NAME/);
+            },
+            undefined,
+            { cert_versions: 'x\n' },
+        ));
+
+    test('a tenant policy that refuses the certificate points at managedIdentity', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { ...cert, FAKE_CERT_RESET: 'policy' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /CredentialTypeNotAllowedAsPerAppPolicy/);
+            assert.match(r.output, /azd env set GRAPH_CREDENTIAL managedIdentity/);
+        }));
+});
+
+describe('managedIdentity', () => {
+    const mi = { GRAPH_CREDENTIAL: 'managedIdentity' };
+    // No vault is provisioned in this mode (infra/main.bicep), so the azd outputs name none.
+    const withoutVault = Object.fromEntries(Object.entries(PROVISIONED_ENV).filter(([k]) => k !== 'AZURE_KEY_VAULT_NAME'));
+    const clouds = [
+        ['https://login.microsoftonline.com', 'https://graph.microsoft.com', 'api://AzureADTokenExchange'],
+        ['https://login.microsoftonline.us', 'https://graph.microsoft.us', 'api://AzureADTokenExchangeUSGov'],
+        ['https://login.microsoftonline.us', 'https://dod-graph.microsoft.us', 'api://AzureADTokenExchangeUSGov'],
+        ['https://login.chinacloudapi.cn', 'https://microsoftgraph.chinacloudapi.cn', 'api://AzureADTokenExchangeChina'],
+    ] as const;
+
+    for (const [authority, graph, audience] of clouds) {
+        test(`ensure (${graph}): a federated credential for the function's identity, audience ${audience}; never a secret`, () =>
+            withState(async (state) => {
+                const r = await runHook(state, 'ensure', { ...mi, AUTHORITY_HOST: authority, GRAPH_ENDPOINT: graph });
+                assert.equal(r.status, 0, r.output);
+                assert.deepEqual(lines(state, 'fics'), [
+                    `graph-users-id-api-x|${authority}/${TENANT}/v2.0|${IDENTITY_PRINCIPAL_ID}|${audience}`,
+                ]);
+                assert.ok(r.calls.some((c) => c.startsWith('ad app federated-credential create')));
+                // No secret, no certificate, no vault in this mode.
+                assert.ok(!r.calls.some((c) => c.startsWith('ad app credential reset') || c.startsWith('keyvault')), r.calls.join('\n'));
+                // National clouds: every Graph REST call asks az for a token for GRAPH_ENDPOINT itself.
+                const rest = r.calls.filter((c) => c.startsWith('rest '));
+                assert.ok(rest.length >= 2);
+                for (const call of rest)
+                    assert.ok(call.startsWith(`rest --resource ${graph} `) && call.includes(`--url ${graph}/v1.0/`), call);
+                assert.match(r.output, /AADSTS70021/, 'the propagation delay and the postdeploy check are explained');
+
+                const again = await runHook(state, 'ensure', { ...mi, AUTHORITY_HOST: authority, GRAPH_ENDPOINT: graph });
+                assert.equal(again.status, 0, again.output);
+                assert.equal(lines(state, 'fics').length, 1, 'idempotent');
+                assert.ok(!again.calls.some((c) => /federated-credential (create|update)/.test(c)));
+            }, withoutVault));
+    }
+
+    test('a federated credential with the wrong audience (the cloud changed) is updated in place', () =>
+        withState(
+            async (state) => {
+                const r = await runHook(state, 'ensure', {
+                    ...mi,
+                    AUTHORITY_HOST: 'https://login.microsoftonline.us',
+                    GRAPH_ENDPOINT: 'https://graph.microsoft.us',
+                });
+                assert.equal(r.status, 0, r.output);
+                assert.ok(
+                    r.calls.some(
+                        (c) => c.startsWith('ad app federated-credential update --id') && c.includes('--federated-credential-id old-name'),
+                    ),
+                );
+                assert.deepEqual(lines(state, 'fics'), [
+                    `old-name|https://login.microsoftonline.us/${TENANT}/v2.0|${IDENTITY_PRINCIPAL_ID}|api://AzureADTokenExchangeUSGov`,
+                ]);
+            },
+            undefined,
+            { fics: `old-name|https://login.microsoftonline.us/${TENANT}/v2.0|${IDENTITY_PRINCIPAL_ID}|api://AzureADTokenExchange\n` },
+        ));
+
+    test('refuses when the identity and the app registration would be in different tenants', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { ...mi, AZURE_TENANT_ID: '77777777-7777-7777-7777-777777777777' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /managedIdentity needs the managed identity and the app registration in one tenant/);
+            assert.equal(lines(state, 'fics').length, 0);
+        }));
+
+    test('names the client secrets an earlier mode left on the registration', () =>
+        withState(async (state) => {
+            assert.equal((await runHook(state, 'ensure')).status, 0);
+            const r = await runHook(state, 'ensure', mi);
+            assert.equal(r.status, 0, r.output);
+            assert.match(r.output, /still has 1 client secret\(s\) and 0 certificate\(s\)/);
+        }));
+});
+
+describe('national clouds', () => {
+    test('every az rest call carries --resource GRAPH_ENDPOINT (az sends no token to dod-graph.microsoft.us otherwise); consent URL on the cloud', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', {
+                AUTHORITY_HOST: 'https://login.microsoftonline.us',
+                GRAPH_ENDPOINT: 'https://dod-graph.microsoft.us/',
+                FAKE_CONSENT: 'forbidden',
+            });
+            assert.equal(r.status, 0, r.output);
+            const rest = r.calls.filter((c) => c.startsWith('rest '));
+            // Consent (read, grant), then the API's registration and its role for the deployer.
+            assert.ok(rest.length >= 2, r.calls.join('\n'));
+            for (const call of rest) assert.ok(call.startsWith('rest --resource https://dod-graph.microsoft.us --method '), call);
+            assert.ok(r.output.includes(`https://login.microsoftonline.us/${TENANT}/adminconsent?client_id=${APP_ID}`), r.output);
+        }));
+});
+
+describe('in a pipeline (no Microsoft Graph permission)', () => {
+    const pipeline = { GRAPH_APP_SETUP: 'pipeline', FAKE_NO_GRAPH: '1' };
+
+    test('ensure makes no Graph call and passes once the administrator has set everything up, in every mode', async () => {
+        for (const mode of ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity']) {
+            await withState(async (state) => {
+                const admin = await runHook(state, 'ensure', { GRAPH_CREDENTIAL: mode });
+                assert.equal(admin.status, 0, admin.output);
+                const r = await runHook(state, 'ensure', { ...pipeline, GRAPH_CREDENTIAL: mode });
+                assert.equal(r.status, 0, `${mode}: ${r.output}`);
+                assert.ok(!r.calls.some((c) => c.startsWith('ad ') || c.startsWith('rest ')), r.calls.join('\n'));
+                assert.match(r.output, /no Microsoft Graph call was made/);
+            });
+        }
     });
-    if (r.error) throw r.error;
-    const output = r.stdout + r.stderr;
-    assert.doesNotMatch(output, /FAKE-SECRET/, 'the client secret was printed');
-    assert.doesNotMatch(readFileSync(join(state, 'calls.log'), 'utf8'), /FAKE-SECRET/, 'the client secret was passed as an argument');
-    return { status: r.status, output };
-}
 
-const read = (state: string, file: string): string => (existsSync(join(state, file)) ? readFileSync(join(state, file), 'utf8') : '');
+    test('ensure fails clearly, naming the administrator, when their part is missing', async () => {
+        const cases: [Record<string, string>, Record<string, string>, RegExp][] = [
+            [
+                {},
+                {},
+                /GRAPH_CLIENT_ID is empty: the app registration does not exist for this environment yet\. An administrator runs `azd up`/,
+            ],
+            [
+                { GRAPH_CLIENT_ID: APP_ID },
+                {},
+                /Key Vault secret 'graph-client-secret' does not exist\. Only an administrator can create it/,
+            ],
+            [
+                { GRAPH_CLIENT_ID: APP_ID, GRAPH_CREDENTIAL: 'keyVaultCertificate' },
+                {},
+                /Key Vault certificate 'graph-client-certificate' does not exist/,
+            ],
+            [{ GRAPH_CLIENT_ID: APP_ID }, { vault_versions: 'x\n' }, /expired on 2020-01-01.*graph-app\.sh rotate-secret/s],
+        ];
+        for (const [env, files, message] of cases) {
+            await withState(
+                async (state) => {
+                    const r = await runHook(state, 'ensure', { ...pipeline, ...env, FAKE_SECRET_EXPIRES: '2020-01-01T00:00:00+00:00' });
+                    assert.notEqual(r.status, 0, r.output);
+                    assert.match(r.output, message);
+                    assert.ok(!r.calls.some((c) => c.startsWith('ad ') || c.startsWith('rest ')));
+                },
+                undefined,
+                files,
+            );
+        }
+    });
 
-test('ensure: creates app, service principal, consent, secret in Key Vault, GRAPH_CLIENT_ID; re-run is idempotent', () => {
-    const state = newState();
-    try {
-        const first = hook(state, 'ensure');
-        assert.equal(first.status, 0, first.output);
-        assert.equal(read(state, 'app_id').trim(), APP_ID);
-        assert.ok(existsSync(join(state, 'sp_id')), 'service principal created');
-        assert.ok(existsSync(join(state, 'declared')), 'User.Read.All declared on the registration');
-        assert.ok(existsSync(join(state, 'granted')), 'app role assignment (admin consent) created');
-        assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-1-value', 'secret stored verbatim, no trailing newline');
-        assert.equal(read(state, 'vault_keyid').trim(), 'key-1');
-        assert.equal(read(state, 'setting').trim(), APP_ID);
-        assert.match(read(state, 'azd.env'), new RegExp(`GRAPH_CLIENT_ID="${APP_ID}"`));
-        const calls = read(state, 'calls.log');
-        assert.match(calls, /ad app create --display-name graph-users-dev/);
-        assert.match(calls, new RegExp(`api-permissions ${ROLE_ID}=Role`));
-        assert.match(calls, /credential reset .*--append .*--end-date \d{4}-\d\d-\d\dT/);
-
-        const second = hook(state, 'ensure');
-        assert.equal(second.status, 0, second.output);
-        assert.equal(read(state, 'vault_versions').trim().split('\n').length, 1, 'no second secret on re-run');
-        assert.equal(read(state, 'creds').trim().split('\n').length, 1, 'no second credential on re-run');
-        assert.match(second.output, /already granted/);
-        assert.equal(read(state, 'calls.log').match(/ad app create --display-name graph-users-dev /g)?.length, 1, 'app reused');
-    } finally {
-        rmSync(state, { recursive: true, force: true });
-    }
+    test('CI=true is detected as a pipeline; rotation is refused there', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'rotate-secret', { GRAPH_APP_SETUP: '', CI: 'true', FAKE_NO_GRAPH: '1' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /running in a pipeline \(CI detected\)/);
+            assert.match(r.output, /an administrator runs it/);
+        }));
 });
 
-test('ensure without the directory role: says so and prints the admin consent URL, still stores the secret', () => {
-    const state = newState();
-    try {
-        const r = hook(state, 'ensure', { FAKE_CONSENT: 'forbidden' });
-        assert.equal(r.status, 0, r.output);
-        assert.match(r.output, /lack the directory role to grant admin consent \(403 on appRoleAssignedTo\)/);
-        assert.ok(r.output.includes(`https://login.microsoftonline.com/${TENANT}/adminconsent?client_id=${APP_ID}`), r.output);
-        assert.ok(!existsSync(join(state, 'granted')));
-        assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-1-value');
-    } finally {
-        rmSync(state, { recursive: true, force: true });
-    }
-});
+describe("the API's own app registration and API_AUDIENCE", () => {
+    test('ensure: App ID URI, app role for applications and users, Azure CLI pre-authorized, assignment required, the role for the deployer, API_AUDIENCE on the app and in azd; a re-run changes nothing', () =>
+        withState(async (state) => {
+            const first = await runHook(state, 'ensure');
+            assert.equal(first.status, 0, first.output);
+            assert.equal(read(state, 'api_app_id').trim(), API_APP_ID);
+            assert.ok(
+                first.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api --sign-in-audience AzureADMyOrg')),
+            );
+            assert.deepEqual(lines(state, 'api_uris'), [`api://${API_APP_ID}`]);
+            const roles = JSON.parse(read(state, 'api_roles')) as { id: string; value: string; allowedMemberTypes: string[] }[];
+            assert.equal(roles.length, 1);
+            const [role] = roles;
+            assert.ok(role);
+            assert.equal(role.value, 'Users.Read.All');
+            assert.deepEqual(role.allowedMemberTypes, ['Application', 'User']);
+            assert.match(role.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+            const scopes = JSON.parse(read(state, 'api_scopes')) as { id: string; value: string }[];
+            assert.deepEqual(
+                scopes.map((x) => x.value),
+                ['user_impersonation'],
+            );
+            assert.deepEqual(JSON.parse(read(state, 'api_preauth')), [
+                { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', delegatedPermissionIds: [scopes[0]?.id] },
+            ]);
+            assert.equal(read(state, 'api_version').trim(), '2');
+            assert.equal(read(state, 'api_sp_id').trim(), API_SP_ID);
+            assert.equal(read(state, 'api_assignment_required').trim(), 'true');
+            assert.deepEqual(
+                lines(state, 'api_assigned'),
+                [`d0d0d0d0-0000-4000-8000-0000000000d1 ${role.id}`],
+                'the deployer got the role',
+            );
+            assert.ok(
+                first.calls.filter((c) => c.startsWith('rest ')).every((c) => c.includes('--resource https://graph.microsoft.com')),
+                'every Graph call names its resource',
+            );
+            assert.match(read(state, 'appsettings'), new RegExp(`^API_AUDIENCE=${API_APP_ID},api://${API_APP_ID}$`, 'm'));
+            assert.equal(dotenv(state).API_AUDIENCE, `${API_APP_ID},api://${API_APP_ID}`);
+            assert.match(
+                read(state, 'appsettings'),
+                new RegExp(`^GRAPH_CLIENT_ID=${APP_ID}$`, 'm'),
+                'the Graph client is another registration',
+            );
+            assert.match(first.output, /appRoleAssignedTo/, 'says how to assign the role');
 
-test('rotate-secret: a failed credential reset never writes an empty secret version', () => {
-    const state = newState();
-    try {
-        assert.equal(hook(state, 'ensure').status, 0);
-        const before = read(state, 'vault_value');
-        const r = hook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0', FAKE_RESET: 'fail' });
-        assert.notEqual(r.status, 0, r.output);
-        assert.equal(read(state, 'vault_value'), before, 'the vault keeps the working secret');
-    } finally {
-        rmSync(state, { recursive: true, force: true });
-    }
-});
+            const second = await runHook(state, 'ensure');
+            assert.equal(second.status, 0, second.output);
+            assert.match(second.output, /reusing the API app registration a0a0a0a0/);
+            assert.ok(!second.calls.some((c) => c.includes('--method PATCH') || c.includes('--method POST')), 'no change on a re-run');
+            assert.equal(lines(state, 'api_patches').length, 2);
+            assert.ok(!second.calls.some((c) => c.startsWith('ad app create')));
+        }));
 
-test('rotate-secret: new credential, new Key Vault version, old credential removed by keyId', () => {
-    const state = newState();
-    try {
-        assert.equal(hook(state, 'ensure').status, 0);
-        const r = hook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0' });
-        assert.equal(r.status, 0, r.output);
-        assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-2-value');
-        assert.equal(read(state, 'vault_keyid').trim(), 'key-2');
-        assert.equal(read(state, 'deleted').trim(), 'key-1');
-        assert.deepEqual(
-            read(state, 'creds')
-                .trim()
-                .split('\n')
-                .map((l) => l.split(' ')[0]),
-            ['key-2'],
-        );
-        assert.equal(read(state, 'vault_versions').trim().split('\n').length, 2);
-    } finally {
-        rmSync(state, { recursive: true, force: true });
-    }
-});
+    test('a pipeline makes no Graph call for the API and keeps the live API_AUDIENCE; API_REGISTRATION=skip opts out', () =>
+        withState(
+            async (state) => {
+                const admin = await runHook(state, 'ensure', { API_REGISTRATION: 'skip' });
+                assert.equal(admin.status, 0, admin.output);
+                assert.match(admin.output, /API_REGISTRATION=skip.*function key alone/s);
+                assert.equal(read(state, 'api_app_id'), '');
+                assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/);
 
-test('refuses to run against another tenant than GRAPH_TENANT_ID', () => {
-    const state = newState();
-    try {
-        const r = hook(state, 'ensure', { GRAPH_TENANT_ID: '55555555-5555-5555-5555-555555555555' });
-        assert.notEqual(r.status, 0);
-        assert.match(r.output, /az login --tenant 55555555/);
-        assert.ok(!existsSync(join(state, 'app_id')));
-    } finally {
-        rmSync(state, { recursive: true, force: true });
-    }
-});
-
-test('ensure: the API registration exposes the App ID URI and the app role, and API_AUDIENCE is set on the app and in azd; a re-run changes nothing', () => {
-    const state = newState();
-    try {
-        const first = hook(state, 'ensure');
-        assert.equal(first.status, 0, first.output);
-        assert.equal(read(state, 'api_app_id').trim(), API_ID);
-        assert.match(read(state, 'calls.log'), /ad app create --display-name graph-users-dev-api --sign-in-audience AzureADMyOrg/);
-        assert.deepEqual(read(state, 'api_uris').trim().split('\n'), [`api://${API_ID}`]);
-        const roles = JSON.parse(read(state, 'api_roles')) as {
-            id: string;
-            value: string;
-            allowedMemberTypes: string[];
-            isEnabled: boolean;
-        }[];
-        assert.equal(roles.length, 1);
-        const [role] = roles;
-        assert.ok(role);
-        assert.equal(role.value, 'Users.Read.All');
-        assert.deepEqual(role.allowedMemberTypes, ['Application', 'User']);
-        assert.match(role.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-        const scopes = JSON.parse(read(state, 'api_scopes')) as { id: string; value: string }[];
-        assert.deepEqual(
-            scopes.map((x) => x.value),
-            ['user_impersonation'],
-        );
-        const preauth = JSON.parse(read(state, 'api_preauth')) as { appId: string; delegatedPermissionIds: string[] }[];
-        assert.deepEqual(preauth, [{ appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', delegatedPermissionIds: [scopes[0]?.id] }]);
-        assert.equal(read(state, 'api_version').trim(), '2');
-        assert.equal(read(state, 'api_sp_id').trim(), API_SP);
-        assert.equal(read(state, 'api_assignment_required').trim(), 'true');
-        assert.equal(read(state, 'api_audience').trim(), `${API_ID},api://${API_ID}`);
-        assert.match(read(state, 'azd.env'), new RegExp(`API_AUDIENCE="${API_ID},api://${API_ID}"`));
-        // The Graph client registration is another one, and keeps its own setting.
-        assert.equal(read(state, 'setting').trim(), APP_ID);
-        assert.match(first.output, /appRoleAssignedTo/, 'says how to assign the role');
-
-        const patches = read(state, 'api_patches').trim().split('\n').length;
-        const second = hook(state, 'ensure');
-        assert.equal(second.status, 0, second.output);
-        assert.match(second.output, /reusing the API app registration 6{8}/);
-        assert.equal(read(state, 'api_patches').trim().split('\n').length, patches, 'no change on a re-run');
-        assert.equal((JSON.parse(read(state, 'api_roles')) as unknown[]).length, 1, 'the role is not added twice');
-        assert.equal(read(state, 'calls.log').match(/ad app create --display-name graph-users-dev-api/g)?.length, 1);
-    } finally {
-        rmSync(state, { recursive: true, force: true });
-    }
-});
-
-test('API_REGISTRATION=skip leaves the API to the function key and says so', () => {
-    const state = newState();
-    try {
-        const r = hook(state, 'ensure', { API_REGISTRATION: 'skip' });
-        assert.equal(r.status, 0, r.output);
-        assert.match(r.output, /API_REGISTRATION=skip.*function key alone/s);
-        assert.ok(!existsSync(join(state, 'api_app_id')));
-        assert.ok(!existsSync(join(state, 'api_audience')));
-    } finally {
-        rmSync(state, { recursive: true, force: true });
-    }
+                const pipeline = await runHook(state, 'ensure', { GRAPH_APP_SETUP: 'pipeline', FAKE_NO_GRAPH: '1' });
+                assert.equal(pipeline.status, 0, pipeline.output);
+                assert.match(pipeline.output, /API_AUDIENCE is empty: the function key alone guards the API/);
+            },
+            { ...PROVISIONED_ENV, GRAPH_CLIENT_ID: APP_ID },
+            { vault_keyid: 'key-1\n', creds: 'key-1 graph-users-x\n', vault_versions: 'x\n' },
+        ));
 });

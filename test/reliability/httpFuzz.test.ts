@@ -157,13 +157,17 @@ describe('HTTP fuzz', () => {
                 );
                 const status = response.status ?? 200;
                 statuses.set(status, (statuses.get(status) ?? 0) + 1);
-                const body =
-                    response.body === undefined ? JSON.stringify(response.jsonBody ?? null) : await new HttpResponse(response).text();
-                hygiene.recordCallerResponse({ status, headers: (response.headers ?? {}) as Record<string, string>, body });
+                const typed = new HttpResponse(response);
+                const body = response.body === undefined ? JSON.stringify(response.jsonBody ?? null) : await typed.text();
+                hygiene.recordCallerResponse({ status, headers: Object.fromEntries(typed.headers.entries()), body });
                 if (!documented[r.route]!.has(status))
                     throw new Error(`status ${status} for ${r.method} ${url.slice(0, 300)}: ${body.slice(0, 300)}`);
-                if (status === 200 && body.includes('"error":{'))
-                    throw new Error(`stream ended with an error line for ${url.slice(0, 300)}`);
+                if (status === 200 && typed.headers.get('content-type')?.startsWith('application/x-ndjson') === true) {
+                    // An all=true segment: users, then exactly one control line.
+                    const keys = Object.keys(JSON.parse(body.trimEnd().split('\n').at(-1) ?? '') as Record<string, unknown>);
+                    if (keys.length !== 1 || (keys[0] !== '@nextPageToken' && keys[0] !== '@end'))
+                        throw new Error(`an all=true body did not end with a control line for ${url.slice(0, 300)}`);
+                }
                 return true;
             }),
             { numRuns: RUNS },

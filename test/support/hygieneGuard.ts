@@ -55,24 +55,19 @@ export const hygiene = {
         internalSources.push(source);
     },
     /**
-     * What a caller received. An error answer (4xx/5xx, or a stream's error line) is kept for the secret
-     * and the internal-identifier checks; a success is scanned for secrets on the spot (load tests send
-     * tens of thousands).
+     * What a caller received. An error answer (4xx/5xx) is kept for the secret and the internal-identifier
+     * checks; a success is scanned for secrets on the spot (load tests send tens of thousands).
      */
     recordCallerResponse(response: CallerResponse): void {
         const text = `${response.status} ${JSON.stringify(response.headers ?? {})} ${response.body}`;
-        if (response.status >= 400) {
-            recorded.push(text);
-            callerErrors.push(text);
+        if (response.status < 400) {
+            hygiene.scanText(text);
             return;
         }
-        hygiene.scanText(text);
-        // A stream that failed after its 200 ends with an error line: that line is an error answer too.
-        for (const line of response.body.split('\n')) {
-            if (line.startsWith('{"error":{')) callerErrors.push(line);
-        }
+        recorded.push(text);
+        callerErrors.push(text);
     },
-    /** A handler's answer, as invoked directly. Streamed bodies are the reader's to record (recordCallerResponse). */
+    /** A handler's answer, as invoked directly. */
     recordHandlerResponse(response: HttpResponseInit): void {
         const body =
             response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : typeof response.body === 'string' ? response.body : '';

@@ -33,9 +33,9 @@ const contents = fc.record({
     top: fc.integer({ min: 1, max: 999 }),
     select: canonicalSelect,
 });
-/** Optional fields other code adds to the content (e.g. for `all=true` continuations). */
+/** Optional fields other code may add to the content (`segment` is checked: see below). */
 const extraFields = fc.dictionary(
-    fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['skipToken', 'top', 'select', '__proto__'].includes(k)),
+    fc.string({ minLength: 1, maxLength: 12 }).filter((k) => !['skipToken', 'top', 'select', 'segment', '__proto__'].includes(k)),
     fc.jsonValue({ maxDepth: 2 }),
     { maxKeys: 3 },
 );
@@ -51,6 +51,18 @@ describe('page tokens: round trip', () => {
             }),
             { numRuns: 300 },
         );
+    });
+
+    it('round-trips the running total of an all=true continuation token; page tokens have none', async () => {
+        const segment = { ...content, segment: { delivered: 1998 } };
+        assert.deepEqual(await codec.decode(await codec.encode(segment)), segment);
+        assert.equal((await codec.decode(token)).segment, undefined);
+    });
+
+    it('refuses a running total that is not a non-negative whole number', async () => {
+        for (const delivered of [-1, 1.5, Number.MAX_SAFE_INTEGER + 2]) {
+            await rejectsAsInvalid(codec.decode(await codec.encode({ ...content, segment: { delivered } })), String(delivered));
+        }
     });
 
     it('reveals nothing readable: no skiptoken, property name or number in the token', async () => {

@@ -40,6 +40,11 @@ describe('users query validation', () => {
     it('rejects repeated parameters', () => {
         rejects('top=5&top=6', 'top');
     });
+    it('accepts all=true with a pageToken: the continuation of an all=true walk', () => {
+        const q = parse('all=true&pageToken=abc.def');
+        assert.equal(q.all, true);
+        assert.equal(q.pageToken, 'abc.def');
+    });
     it('rejects an empty pageToken and a bad all', () => {
         rejects('pageToken=', 'pageToken');
         rejects('all=yes', 'all');

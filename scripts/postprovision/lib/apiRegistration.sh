@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # The API's own app registration: what callers of the function's HTTP API get tokens for, and the app
-# role they must hold. Sourced by graph-app.sh (uses its log, warn, die and WORK_DIR).
+# role they must hold. Administrator only: every call here needs a Microsoft Graph directory role.
 #
 # A registration of its own (API_APP_DISPLAY_NAME, default "graph-users-<env>-api"), apart from the
 # Graph client (GRAPH_CLIENT_ID): it holds no credential and no Graph permission, and who may call the
@@ -11,8 +11,11 @@
 #     can call with `az account get-access-token --resource api://<appId>` and no consent prompt.
 #   - Its service principal requires assignment: Entra ID issues tokens for the API only to principals
 #     that were given the role.
+#   - The app role for the administrator running the hook (API_GRANT_DEPLOYER=false: not), so the
+#     postdeploy check can call the API as they do.
 #   - API_AUDIENCE="<appId>,api://<appId>" on the function app and in the azd environment, where the next
-#     `azd provision` (which rewrites every app setting from Bicep) reads it back.
+#     `azd provision` (which rewrites every app setting from Bicep) reads it back; preserve-settings keeps
+#     the live value for a pipeline (lib/liveSettings.sh).
 # API_REGISTRATION=skip leaves all of this alone (the function key alone then guards the API).
 
 readonly AZURE_CLI_APP_ID='04b07795-8ddb-461a-bbee-02f9e1bf7b46' # Azure CLI's well-known client id
@@ -87,7 +90,7 @@ ensure_api_registration() {
         "$(api_query api.requestedAccessTokenVersion)" != 2 ]]; then
         body="{\"appRoles\":${roles},\"api\":{\"requestedAccessTokenVersion\":2,\"oauth2PermissionScopes\":${scopes}}}"
         printf '%s' "${body}" >"${WORK_DIR}/api-app.json"
-        az rest --method PATCH --url "${GRAPH_ENDPOINT}/v1.0/applications/${object_id}" \
+        graph_rest --method PATCH --url "${GRAPH_ENDPOINT}/v1.0/applications/${object_id}" \
             --headers 'Content-Type=application/json' --body "@${WORK_DIR}/api-app.json" -o none
         log "the API app registration exposes the app role ${API_REQUIRED_ROLE} (applications and users) and the scope ${API_SCOPE}, with v2 tokens"
     fi
@@ -97,7 +100,7 @@ ensure_api_registration() {
         preauth="$(json_append "$(api_query api.preAuthorizedApplications json)" "{\"appId\":\"${AZURE_CLI_APP_ID}\",\"delegatedPermissionIds\":[\"${scope_id}\"]}")"
         scopes="$(api_query api.oauth2PermissionScopes json)"
         printf '%s' "{\"api\":{\"requestedAccessTokenVersion\":2,\"oauth2PermissionScopes\":${scopes},\"preAuthorizedApplications\":${preauth}}}" >"${WORK_DIR}/api-preauth.json"
-        az rest --method PATCH --url "${GRAPH_ENDPOINT}/v1.0/applications/${object_id}" \
+        graph_rest --method PATCH --url "${GRAPH_ENDPOINT}/v1.0/applications/${object_id}" \
             --headers 'Content-Type=application/json' --body "@${WORK_DIR}/api-preauth.json" -o none
         log "pre-authorized the Azure CLI for ${API_SCOPE}"
     fi
@@ -128,9 +131,55 @@ publish_api_audience() {
         log "set API_AUDIENCE=${wanted} on ${AZURE_FUNCTION_APP_NAME}: callers now need an Entra ID token with ${API_REQUIRED_ROLE}"
     fi
     if command -v azd >/dev/null 2>&1; then
-        azd env set API_AUDIENCE "${wanted}" >/dev/null
+        azd_env_set API_AUDIENCE "${wanted}"
     fi
     log "assign the app role to a caller (an application's service principal or a user):
-  az rest --method POST --url ${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo \\
+  az rest --resource ${GRAPH_ENDPOINT} --method POST --url ${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo \\
     --body '{\"principalId\":\"<caller object id>\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}'"
+}
+
+# The app role for the principal `az` is signed in as (a user, or a pipeline's service principal).
+grant_api_role_to_deployer() {
+    local me assigned err_file="${WORK_DIR}/api-grant.err" attempt
+    if [[ "$(az account show --query user.type -o tsv)" == servicePrincipal ]]; then
+        me="$(az ad sp show --id "$(az account show --query user.name -o tsv)" --query id -o tsv)"
+    else
+        me="$(az ad signed-in-user show --query id -o tsv)"
+    fi
+    assigned="$(graph_rest --method GET --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo" \
+        --query "length(value[?principalId=='${me}' && appRoleId=='${API_ROLE_ID}'])" -o tsv)"
+    [[ "${assigned}" == 0 ]] || return 0
+    for attempt in 1 2 3 4 5 6; do
+        if graph_rest --method POST --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo" \
+            --headers 'Content-Type=application/json' \
+            --body "{\"principalId\":\"${me}\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}" -o none 2>"${err_file}"; then
+            log "gave ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}, for the postdeploy check (API_GRANT_DEPLOYER=false: do not)"
+            return 0
+        fi
+        # A new service principal takes a few seconds to replicate.
+        if ((attempt < 6)) && grep -Eqi 'does not exist|not found|Request_ResourceNotFound' "${err_file}"; then
+            sleep $((attempt * 5))
+            continue
+        fi
+        cat "${err_file}" >&2
+        die "could not give ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}; set API_GRANT_DEPLOYER=false to skip it"
+    done
+}
+
+# ensure (administrator): the API registration, the role for the deployer, and API_AUDIENCE.
+ensure_api() {
+    if [[ "${API_REGISTRATION:-}" == skip ]]; then
+        warn "API_REGISTRATION=skip: API_AUDIENCE is left as it is; without it the function key alone guards the API, and it names no caller."
+        return 0
+    fi
+    ensure_api_registration
+    [[ "${API_GRANT_DEPLOYER:-true}" == false ]] || grant_api_role_to_deployer
+    publish_api_audience
+}
+
+# ensure (pipeline): no Graph call; API_AUDIENCE is whatever the administrator's run set (kept by preserve-settings).
+check_api_audience() {
+    if [[ -z "${API_AUDIENCE:-}" && "${API_REGISTRATION:-}" != skip ]]; then
+        warn "API_AUDIENCE is empty: the function key alone guards the API. An administrator runs \`azd provision\` (or \`bash scripts/postprovision/graph-app.sh ensure\`) once to create the API registration."
+    fi
 }

@@ -4,19 +4,20 @@ import { ensureErrorType } from '../../errors/ensureErrorType.js';
 import { createGraphRequestStats } from '../../graph/GraphUser.js';
 import type { Runtime } from '../../runtime/createRuntime.js';
 import { parseUsersQuery } from '../../users/UsersQuery.js';
+import { allUsersNdjsonResponse, assertNdjsonAccepted, PAGES_PER_SEGMENT } from './allUsersNdjson.js';
 import { assertGetRequest } from './assertGetRequest.js';
 import { CallerAudit } from './CallerAudit.js';
 import { createContextLogger } from './createContextLogger.js';
 import { logInvocationSummary } from './InvocationSummary.js';
 import { logFailure } from './logFailure.js';
-import { streamAllUsers, type StreamOutcome } from './streamAllUsers.js';
 import { toProblemResponse } from './toProblemResponse.js';
 
 export type UsersHttpHandler = (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit>;
 
 /**
- * `GET /api/users`: authorizes the caller, validates the query, then returns one page of users
- * from the core, or with `all=true` streams every user as NDJSON (see streamAllUsers).
+ * `GET /api/users`: authorizes the caller, validates the query, then returns one page of users from
+ * the core, or with `all=true` one NDJSON segment of every user (see allUsersNdjson). Everything is
+ * read before the handler returns and the summary is logged here: nothing logs after the invocation ends.
  */
 export function createUsersHttpHandler(
     getRuntime: () => Runtime | Promise<Runtime>,
@@ -27,17 +28,17 @@ export function createUsersHttpHandler(
         const logger = createContextLogger(context);
         const stats = createGraphRequestStats();
         const audit = new CallerAudit();
-        const summarise = (status: number, outcome: StreamOutcome): void => {
+        const summarise = (status: number, users: number, pages: number, errorCode?: string): void => {
             logInvocationSummary(logger, {
                 invocationId: context.invocationId,
                 trigger: 'http',
-                outcome: outcome.errorCode === undefined ? 'success' : 'failure',
+                outcome: errorCode === undefined ? 'success' : 'failure',
                 status,
-                users: outcome.users,
-                pages: outcome.pages,
+                users,
+                pages,
                 stats,
                 durationMs: Math.round(performance.now() - started),
-                ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
+                ...(errorCode === undefined ? {} : { errorCode }),
                 ...audit.fields(),
             });
         };
@@ -46,26 +47,19 @@ export function createUsersHttpHandler(
             assertGetRequest(request);
             const query = parseUsersQuery(request.query.entries());
             if (query.all) {
-                // The summary is logged when the stream ends, with what was actually sent.
-                return await streamAllUsers({
-                    users: (await getRuntime()).users,
-                    query,
-                    accept: request.headers.get('accept'),
-                    call: { stats, logger },
-                    invocationId: context.invocationId,
-                    onEnd: (outcome) => {
-                        summarise(200, outcome);
-                    },
-                });
+                assertNdjsonAccepted(request.headers.get('accept'));
+                const segment = await (await getRuntime()).users.getSegment(query, PAGES_PER_SEGMENT, { stats, logger });
+                summarise(200, segment.users.length, segment.pages);
+                return allUsersNdjsonResponse(segment);
             }
             const page = await (await getRuntime()).users.getPage(query, { stats, logger });
-            summarise(200, { users: page.value.length, pages: 1 });
+            summarise(200, page.value.length, 1);
             return { status: 200, jsonBody: page, headers: { 'Cache-Control': 'no-store' } };
         } catch (thrown) {
             const error = ensureErrorType(thrown);
             logFailure(logger, error, context.invocationId);
             const response = toProblemResponse(error, context.invocationId);
-            summarise(error.status, { users: 0, pages: 0, errorCode: error.code });
+            summarise(error.status, 0, 0, error.code);
             return response;
         }
     };

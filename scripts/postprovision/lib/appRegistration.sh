@@ -1,0 +1,95 @@
+# shellcheck shell=bash
+# The app registration, its service principal, and Microsoft Graph User.Read.All (application) with admin
+# consent. Administrator only: every call here needs a Microsoft Graph directory role.
+
+readonly GRAPH_APP_ID='00000003-0000-0000-c000-000000000000' # Microsoft Graph's well-known appId
+readonly GRAPH_PERMISSION='User.Read.All'
+
+ensure_app_registration() {
+    local ids count
+    if [[ -n "${GRAPH_CLIENT_ID:-}" ]] && az ad app show --id "${GRAPH_CLIENT_ID}" --query appId -o tsv >/dev/null 2>&1; then
+        APP_ID="${GRAPH_CLIENT_ID}"
+        log "reusing app registration ${APP_ID} (GRAPH_CLIENT_ID)"
+    else
+        ids="$(az ad app list --filter "displayName eq '${GRAPH_APP_DISPLAY_NAME}'" --query '[].appId' -o tsv)"
+        count="$(printf '%s' "${ids}" | grep -c . || true)"
+        if ((count > 1)); then
+            die "${count} app registrations are named '${GRAPH_APP_DISPLAY_NAME}'; set GRAPH_CLIENT_ID (azd env set GRAPH_CLIENT_ID <appId>) to pick one"
+        elif ((count == 1)); then
+            APP_ID="${ids}"
+            log "reusing app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID})"
+        else
+            APP_ID="$(az ad app create --display-name "${GRAPH_APP_DISPLAY_NAME}" \
+                --sign-in-audience AzureADMyOrg --query appId -o tsv)"
+            log "created app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID})"
+        fi
+    fi
+
+    SP_ID="$(az ad sp list --filter "appId eq '${APP_ID}'" --query '[0].id' -o tsv)"
+    if [[ -z "${SP_ID}" ]]; then
+        SP_ID="$(az ad sp create --id "${APP_ID}" --query id -o tsv)"
+        log "created service principal ${SP_ID}"
+    fi
+}
+
+# Microsoft Graph User.Read.All (application), granted as an app role assignment (what admin consent creates).
+ensure_graph_permission() {
+    local graph_sp_id role_id declared assigned err_file body
+    graph_sp_id="$(az ad sp show --id "${GRAPH_APP_ID}" --query id -o tsv)"
+    # Look the app role up by value; its id is not hard-coded.
+    role_id="$(az ad sp show --id "${GRAPH_APP_ID}" \
+        --query "appRoles[?value=='${GRAPH_PERMISSION}' && contains(allowedMemberTypes, 'Application')].id | [0]" -o tsv)"
+    [[ -n "${role_id}" ]] || die "Microsoft Graph has no application role ${GRAPH_PERMISSION}"
+
+    # Declare the permission on the registration (portal view and the admin consent URL use it).
+    declared="$(az ad app show --id "${APP_ID}" \
+        --query "length(requiredResourceAccess[?resourceAppId=='${GRAPH_APP_ID}'].resourceAccess[] | [?id=='${role_id}'])" -o tsv)"
+    if [[ "${declared}" == "0" ]]; then
+        az ad app permission add --id "${APP_ID}" --api "${GRAPH_APP_ID}" \
+            --api-permissions "${role_id}=Role" --only-show-errors >/dev/null
+        log "declared ${GRAPH_PERMISSION} (application) on the registration"
+    fi
+
+    # Grant = app role assignment on the service principal (what admin consent creates).
+    assigned="$(graph_rest --method GET \
+        --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${SP_ID}/appRoleAssignments" \
+        --query "length(value[?appRoleId=='${role_id}' && resourceId=='${graph_sp_id}'])" -o tsv)"
+    if [[ "${assigned}" != "0" ]]; then
+        log "${GRAPH_PERMISSION} already granted (admin consent present)"
+        CONSENT_OK=true
+        return 0
+    fi
+
+    body="{\"principalId\":\"${SP_ID}\",\"resourceId\":\"${graph_sp_id}\",\"appRoleId\":\"${role_id}\"}"
+    err_file="${WORK_DIR}/grant.err" # error text of az rest only (no credentials); removed on exit
+    local attempt
+    for attempt in 1 2 3 4 5 6; do
+        if graph_rest --method POST \
+            --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${graph_sp_id}/appRoleAssignedTo" \
+            --headers 'Content-Type=application/json' --body "${body}" -o none 2>"${err_file}"; then
+            log "granted ${GRAPH_PERMISSION} (application) with admin consent"
+            CONSENT_OK=true
+            return 0
+        fi
+        if grep -Eqi 'Forbidden|Authorization_RequestDenied|Insufficient privileges|403' "${err_file}"; then
+            # shellcheck disable=SC2034 # read by graph-app.sh
+            CONSENT_OK=false
+            warn "You lack the directory role to grant admin consent (403 on appRoleAssignedTo).
+  ${GRAPH_PERMISSION} needs Privileged Role Administrator, Cloud Application Administrator or Global
+  Administrator. Ask an administrator to open this URL and accept:
+
+    ${CONSENT_URL_BASE}/${GRAPH_TENANT_ID}/adminconsent?client_id=${APP_ID}
+
+  or to run: az ad app permission admin-consent --id ${APP_ID}
+  Until then GET /api/users answers 502 GraphConsentMissing (Graph: Authorization_RequestDenied)."
+            return 0
+        fi
+        # A new service principal takes a few seconds to replicate: retry "does not exist" errors.
+        if ((attempt < 6)) && grep -Eqi 'does not exist|not found|Request_ResourceNotFound' "${err_file}"; then
+            sleep $((attempt * 5))
+            continue
+        fi
+        cat "${err_file}" >&2
+        die "could not grant ${GRAPH_PERMISSION}"
+    done
+}
