@@ -16,41 +16,29 @@ import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
 import { createExportContentHttpHandler } from '../../src/functions/handlers/createExportContentHttpHandler.js';
 import { createExportRuntime, type ExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { createExportServiceClient } from '../../src/runtime/createExportServiceClient.js';
-import { issueServerCertificate, loadSandboxCa, startAzurite, type Azurite } from '../../sandbox/index.js';
 import { hygiene } from '../support/hygieneGuard.js';
+import { startOAuthExportStorage, type OAuthExportStorage } from '../support/startOAuthExportStorage.js';
 import { startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 const { HttpRequest, InvocationContext } = functions;
 
 describe('GET /api/users/export/latest/content (user delegation SAS, Azurite with OAuth over HTTPS)', () => {
     let t: TestSandbox;
-    let azurite: Azurite;
-    let env: Record<string, string>;
-    let containers = 0;
+    let storage: OAuthExportStorage;
 
     before(async () => {
         t = await startTestSandbox({ userCount: 1200 });
-        const ca = await loadSandboxCa(process.env.SANDBOX_CA_DIR ?? '');
-        azurite = await startAzurite({ oauth: await issueServerCertificate(ca) });
-        hygiene.registerInternal(() => [azurite.blobEndpoint]);
+        storage = await startOAuthExportStorage();
     });
     after(async () => {
-        await azurite.close();
+        await storage.close();
         await t.close();
     });
 
     /** A container, and settings that reach it with the managed identity, as in Azure. */
-    async function newTarget(): Promise<{ env: Record<string, string>; runtime: ExportRuntime; name: string }> {
-        containers += 1;
-        const name = `content-${containers}`;
-        await BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(name).create();
-        env = {
-            ...t.sandbox.settings,
-            USERS_EXPORT_STORAGE__blobServiceUri: azurite.blobEndpoint,
-            USERS_EXPORT_STORAGE__credential: 'managedidentity',
-            USERS_EXPORT_CONTAINER: name,
-        };
-        return { env, runtime: createExportRuntime(env), name };
+    async function newTarget(): Promise<{ env: Record<string, string>; runtime: ExportRuntime }> {
+        const env = { ...t.sandbox.settings, ...(await storage.newContainer()).env };
+        return { env, runtime: createExportRuntime(env) };
     }
 
     async function invoke(runtime: ExportRuntime, id: string): Promise<HttpResponseInit> {
@@ -78,7 +66,7 @@ describe('GET /api/users/export/latest/content (user delegation SAS, Azurite wit
         assert.equal(response.status, 307);
         assert.equal((response.headers as Record<string, string>)['Cache-Control'], 'no-store');
         const url = location(response);
-        assert.equal(url.origin, new URL(azurite.blobEndpoint).origin);
+        assert.equal(url.origin, new URL(storage.azurite.blobEndpoint).origin);
         assert.ok(url.pathname.endsWith(`/${manifest.blobName}`), url.pathname);
         const q = url.searchParams;
         assert.equal(q.get('sp'), 'r', 'read only');
@@ -113,25 +101,25 @@ describe('GET /api/users/export/latest/content (user delegation SAS, Azurite wit
 
     it('an expired link is refused by Storage, and one delegation key serves many links', async () => {
         const { env: targetEnv } = await newTarget();
-        const storage = loadExportStorageSettings(targetEnv);
-        const service = createExportServiceClient(storage);
+        const settings = loadExportStorageSettings(targetEnv);
+        const service = createExportServiceClient(settings);
         // A spy that calls through to the real SDK (the request still goes to Azurite), to count delegation keys.
         const keyRequests = mock.method(service, 'getUserDelegationKey');
-        await service.getContainerClient(storage.container).getBlockBlobClient('snapshots/x.ndjson').upload('{"id":"1"}\n', 11);
+        await service.getContainerClient(settings.container).getBlockBlobClient('snapshots/x.ndjson').upload('{"id":"1"}\n', 11);
         let now = Date.now();
-        const signer = new SnapshotLinkSigner({ service, container: storage.container, now: () => now });
+        const signer = new SnapshotLinkSigner({ service, container: settings.container, now: () => now });
         const links = await Promise.all(Array.from({ length: 10 }, () => signer.linkFor('snapshots/x.ndjson', 'x.ndjson')));
         assert.equal(keyRequests.mock.callCount(), 1, 'concurrent links share one delegation key request');
         for (const link of links) assert.equal((await fetch(link.url)).status, 200);
 
         now -= SNAPSHOT_LINK_LIFETIME_MS + 10 * 60_000;
-        const stale = new SnapshotLinkSigner({ service, container: storage.container, now: () => now });
+        const stale = new SnapshotLinkSigner({ service, container: settings.container, now: () => now });
         const expired = await stale.linkFor('snapshots/x.ndjson', 'x.ndjson');
         assert.equal((await fetch(expired.url)).status, 403, 'expired');
     });
 
     it('a connection string cannot sign a user delegation SAS: 503 SnapshotLinkUnavailable, the fix in the log', async () => {
-        const runtime = createExportRuntime({ ...t.sandbox.settings, USERS_EXPORT_STORAGE: azurite.connectionString });
+        const runtime = createExportRuntime({ ...t.sandbox.settings, USERS_EXPORT_STORAGE: storage.azurite.connectionString });
         const response = await invoke(runtime, 'content-connection-string');
         assert.equal(response.status, 503);
         assert.equal((response.jsonBody as { code: string }).code, 'SnapshotLinkUnavailable');
@@ -141,10 +129,10 @@ describe('GET /api/users/export/latest/content (user delegation SAS, Azurite wit
     it('storage unreachable for the delegation key: 503 with Retry-After', async () => {
         const { env: targetEnv, runtime } = await newTarget();
         await runSnapshotExport({ users: t.newRuntime().users, ...runtime, logger: t.logs.logger('export') });
-        const storage = loadExportStorageSettings(targetEnv);
+        const settings = loadExportStorageSettings(targetEnv);
         const down = new SnapshotLinkSigner({
             service: new BlobServiceClient('https://127.0.0.1:9/devstoreaccount1', undefined, { retryOptions: { maxTries: 1 } }),
-            container: storage.container,
+            container: settings.container,
         });
         const response = await invoke({ ...runtime, links: down }, 'content-down');
         assert.equal(response.status, 503);

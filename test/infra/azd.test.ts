@@ -111,7 +111,7 @@ test('every azd value the hook reads is an output, an azd built-in or a document
 });
 
 test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter mapping)', () => {
-    assert.match(hook, /azd_env_set GRAPH_CLIENT_ID "\$\{APP_ID\}"/);
+    assert.match(hook, /publish_setting GRAPH_CLIENT_ID "\$\{APP_ID\}"/);
     assert.match(hook, /azd env set \$\{AZURE_ENV_NAME:\+-e "\$\{AZURE_ENV_NAME\}"\} "\$1" "\$2"/);
     assert.equal(JSON.stringify(parameterFile.parameters.graphClientId?.value), '"${GRAPH_CLIENT_ID}"');
     assert.equal(JSON.stringify(parameterFile.parameters.graphCredentialType?.value), '"${GRAPH_CREDENTIAL=keyVaultSecret}"');
@@ -120,8 +120,10 @@ test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter
 
 test('hook keeps API_AUDIENCE across re-provisioning, as GRAPH_CLIENT_ID (azd env set + parameter mapping)', () => {
     const lib = readFileSync(join(repoRoot, 'scripts', 'postprovision', 'lib', 'apiRegistration.sh'), 'utf8');
-    assert.match(lib, /azd_env_set API_AUDIENCE/);
-    assert.match(lib, /az functionapp config appsettings set [^\n]*\n?[^\n]*--settings "API_AUDIENCE=/);
+    assert.match(lib, /publish_setting API_AUDIENCE /);
+    const publish = hook.slice(hook.indexOf('publish_setting() {'), hook.indexOf('\n}\n', hook.indexOf('publish_setting() {')));
+    assert.match(publish, /az functionapp config appsettings set [^\n]*\n[^\n]*--settings "\$1=\$2"/);
+    assert.match(publish, /azd_env_set "\$1" "\$2"/);
     assert.equal(JSON.stringify(parameterFile.parameters.apiAudience?.value), '"${API_AUDIENCE}"');
 });
 

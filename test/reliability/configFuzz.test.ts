@@ -64,6 +64,26 @@ function badValuesOf(kind: SettingDefinition['kind']): fc.Arbitrary<string> {
     }
 }
 
+/** Each generated bad value of one of `settings`, given to `load`, is refused naming that setting alone. */
+function assertEachBadValueNamedAlone(
+    settings: readonly SettingDefinition[],
+    load: (env: Record<string, string>) => unknown,
+    numRuns: number,
+): void {
+    const arbitrary = fc.constantFrom(...settings).chain((d) => fc.tuple(fc.constant(d), badValues(d.kind)));
+    fc.assert(
+        fc.property(arbitrary, ([d, value]) => {
+            try {
+                load({ [d.name]: value });
+            } catch (error) {
+                return error instanceof ConfigurationError && error.settings.length === 1 && error.settings[0] === d.name;
+            }
+            return false;
+        }),
+        { numRuns },
+    );
+}
+
 describe('configuration fuzz', () => {
     it('each required setting missing or empty is named', () => {
         for (const d of core.filter((s) => s.required)) {
@@ -85,35 +105,13 @@ describe('configuration fuzz', () => {
     });
 
     it('a wrong type or URL scheme in any setting is named, alone (2,000 generated cases)', () => {
-        const arbitrary = fc.constantFrom(...core).chain((d) => fc.tuple(fc.constant(d), badValues(d.kind)));
-        fc.assert(
-            fc.property(arbitrary, ([d, value]) => {
-                try {
-                    loadCoreSettings({ ...valid, [d.name]: value });
-                } catch (error) {
-                    return error instanceof ConfigurationError && error.settings.length === 1 && error.settings[0] === d.name;
-                }
-                return false;
-            }),
-            { numRuns: 2000 },
-        );
+        assertEachBadValueNamedAlone(core, (env) => loadCoreSettings({ ...valid, ...env }), 2000);
     });
 
     it('a bad caller-authorization setting is named, alone (300 generated cases); a tenant alias is refused', () => {
         const callerSettings = settingDefinitions.filter((d) => d.name === 'API_AUDIENCE' || d.name === 'API_REQUIRED_ROLE');
         const callerValid = { ...valid, API_AUDIENCE: `${valid.GRAPH_CLIENT_ID!},api://${valid.GRAPH_CLIENT_ID!}` };
-        const arbitrary = fc.constantFrom(...callerSettings).chain((d) => fc.tuple(fc.constant(d), badValues(d.kind)));
-        fc.assert(
-            fc.property(arbitrary, ([d, value]) => {
-                try {
-                    loadCallerAuthSettings({ ...callerValid, [d.name]: value });
-                } catch (error) {
-                    return error instanceof ConfigurationError && error.settings.length === 1 && error.settings[0] === d.name;
-                }
-                return false;
-            }),
-            { numRuns: 300 },
-        );
+        assertEachBadValueNamedAlone(callerSettings, (env) => loadCallerAuthSettings({ ...callerValid, ...env }), 300);
         for (const alias of ['common', 'organizations', 'Consumers']) {
             assert.throws(
                 () => loadCallerAuthSettings({ ...callerValid, GRAPH_TENANT_ID: alias }),

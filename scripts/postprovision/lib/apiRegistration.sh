@@ -117,30 +117,20 @@ ensure_api_registration() {
     API_ROLE_ID="${role_id}"
 }
 
-# API_AUDIENCE on the function app (at once) and in the azd environment (so the next provision keeps it).
-# An API_AUDIENCE that already names this registration first is kept as the administrator wrote it.
+# API_AUDIENCE, like GRAPH_CLIENT_ID: on the function app and in the azd environment. One that already
+# names this registration first is kept as the administrator wrote it.
 publish_api_audience() {
-    local wanted current
-    wanted="${API_APP_ID},api://${API_APP_ID}"
+    local wanted="${API_APP_ID},api://${API_APP_ID}"
     [[ "${API_AUDIENCE:-}" == "${API_APP_ID}" || "${API_AUDIENCE:-}" == "${API_APP_ID},"* ]] && wanted="${API_AUDIENCE}"
-    current="$(az functionapp config appsettings list -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_FUNCTION_APP_NAME}" \
-        --query "[?name=='API_AUDIENCE'].value | [0]" -o tsv)"
-    if [[ "${current}" != "${wanted}" ]]; then
-        az functionapp config appsettings set -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_FUNCTION_APP_NAME}" \
-            --settings "API_AUDIENCE=${wanted}" -o none
-        log "set API_AUDIENCE=${wanted} on ${AZURE_FUNCTION_APP_NAME}: callers now need an Entra ID token with ${API_REQUIRED_ROLE}"
-    fi
-    if command -v azd >/dev/null 2>&1; then
-        azd_env_set API_AUDIENCE "${wanted}"
-    fi
-    log "assign the app role to a caller (an application's service principal or a user):
+    publish_setting API_AUDIENCE "${wanted}"
+    log "callers now need an Entra ID token with ${API_REQUIRED_ROLE}; assign the app role to a caller (an application's service principal or a user):
   az rest --resource ${GRAPH_ENDPOINT} --method POST --url ${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo \\
     --body '{\"principalId\":\"<caller object id>\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}'"
 }
 
 # The app role for the principal `az` is signed in as (a user, or a pipeline's service principal).
 grant_api_role_to_deployer() {
-    local me assigned err_file="${WORK_DIR}/api-grant.err" attempt
+    local me assigned err_file="${WORK_DIR}/api-grant.err"
     if [[ "$(az account show --query user.type -o tsv)" == servicePrincipal ]]; then
         me="$(az ad sp show --id "$(az account show --query user.name -o tsv)" --query id -o tsv)"
     else
@@ -149,21 +139,11 @@ grant_api_role_to_deployer() {
     assigned="$(graph_rest --method GET --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo" \
         --query "length(value[?principalId=='${me}' && appRoleId=='${API_ROLE_ID}'])" -o tsv)"
     [[ "${assigned}" == 0 ]] || return 0
-    for attempt in 1 2 3 4 5 6; do
-        if graph_rest --method POST --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo" \
-            --headers 'Content-Type=application/json' \
-            --body "{\"principalId\":\"${me}\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}" -o none 2>"${err_file}"; then
-            log "gave ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}, for the postdeploy check (API_GRANT_DEPLOYER=false: do not)"
-            return 0
-        fi
-        # A new service principal takes a few seconds to replicate.
-        if ((attempt < 6)) && grep -Eqi 'does not exist|not found|Request_ResourceNotFound' "${err_file}"; then
-            sleep $((attempt * 5))
-            continue
-        fi
+    if ! assign_app_role "${API_SP_ID}" "{\"principalId\":\"${me}\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}" "${err_file}"; then
         cat "${err_file}" >&2
         die "could not give ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}; set API_GRANT_DEPLOYER=false to skip it"
-    done
+    fi
+    log "gave ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}, for the postdeploy check (API_GRANT_DEPLOYER=false: do not)"
 }
 
 # ensure (administrator): the API registration, the role for the deployer, and API_AUDIENCE.

@@ -104,3 +104,16 @@ federation_audience() {
         *) printf 'api://AzureADTokenExchange' ;;
     esac
 }
+
+# POSTs an app role assignment (JSON body $2) to the resource service principal $1; the last attempt's
+# error text goes to file $3. A new service principal takes a few seconds to replicate: its "does not
+# exist" errors are retried; any other error returns at once for the caller to judge.
+assign_app_role() {
+    local attempt
+    for attempt in 1 2 3 4 5 6; do
+        graph_rest --method POST --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/$1/appRoleAssignedTo" \
+            --headers 'Content-Type=application/json' --body "$2" -o none 2>"$3" && return 0
+        ((attempt < 6)) && grep -Eqi 'does not exist|not found|Request_ResourceNotFound' "$3" || return 1
+        sleep $((attempt * 5))
+    done
+}
