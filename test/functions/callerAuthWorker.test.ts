@@ -167,6 +167,30 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
                 header: /^Bearer error="invalid_token"/,
             },
             {
+                name: 'an ID token (no azp)',
+                authorization: bearer(await tokens.issue({ claims: { azp: undefined } })),
+                status: 401,
+                header: /names no client application \('azp'\)/,
+            },
+            {
+                name: 'our issuer, another tid',
+                authorization: bearer(await tokens.issue({ claims: { tid: SANDBOX_OTHER_TENANT_ID } })),
+                status: 401,
+                header: /from another tenant/,
+            },
+            {
+                name: 'v1 claims under the v2 issuer',
+                authorization: bearer(await tokens.issue({ claims: { ver: '1.0' } })),
+                status: 401,
+                header: /version does not match its issuer/,
+            },
+            {
+                name: 'HS256',
+                authorization: bearer(`${Buffer.from('{"alg":"HS256","kid":"k"}').toString('base64url')}.e30.c2ln`),
+                status: 401,
+                header: /only algorithm accepted/,
+            },
+            {
                 name: 'no app role',
                 authorization: bearer(await tokens.issue({ roles: [], appId: SANDBOX_UNAUTHORIZED_APP_ID })),
                 status: 403,
