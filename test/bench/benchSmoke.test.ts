@@ -60,6 +60,9 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
         for (const key of ['invocations', 'failures', 'keyVaultReads', 'tokenRequests', 'managedIdentityRequests']) {
             assertFinite(r.tokenPath?.[key], `tokenPath.${key}`);
         }
+        for (const key of ['validations', 'failures', 'jwksFetches']) assertFinite(r.callerAuth?.[key], `callerAuth.${key}`);
+        assert.equal(r.callerAuth?.failures, 0, 'every caller token validated');
+        for (const key of ['validationP50Ms', 'validationP99Ms']) assertSummary(r.callerAuth[key], `callerAuth.${key}`);
         for (const key of ['entryImportMs', 'sdkImportMs', 'importRatio', 'firstResponseMs', 'rawCallsMs', 'firstResponseRatio']) {
             assertSummary(r.coldStart?.[key], `coldStart.${key}`);
         }
