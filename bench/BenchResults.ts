@@ -1,5 +1,6 @@
 import type { CallerAuthResult } from './measureCallerAuth.js';
 import type { ColdStartResult } from './measureColdStart.js';
+import type { DeltaResult } from './measureDelta.js';
 import type { InvocationResult, TokenPathResult } from './measureInvocations.js';
 import type { MemoryFigure } from './measureMemory.js';
 import type { StreamingFigure } from './measureStreaming.js';
@@ -26,6 +27,7 @@ export interface BenchResults {
     readonly coldStart: ColdStartResult;
     /** `all=true` through the worker's HTTP proxy for callers that never read or hang up. */
     readonly streaming: readonly StreamingFigure[];
+    readonly delta: DeltaResult;
     readonly goals: readonly Goal[];
 }
 
@@ -45,18 +47,21 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
         ...results.memory.map((m) => goal(`peak RSS MB, ${m.users} users`, '<= 150', m.peakRssMb.median, m.peakRssMb.median <= 150)),
         goal('peak RSS growth, largest vs smallest size', '<= 0.15', results.memoryGrowth, results.memoryGrowth <= 0.15),
         goal('warm overhead p50 ms', '<= 1', results.invocation.overheadP50Ms.median, results.invocation.overheadP50Ms.median <= 1),
-        goal(
-            `Key Vault reads per ${results.tokenPath.invocations} invocations`,
-            '1',
-            results.tokenPath.keyVaultReads,
-            results.tokenPath.keyVaultReads === 1,
-        ),
-        goal(
-            `token requests per ${results.tokenPath.invocations} invocations`,
-            '1',
-            results.tokenPath.tokenRequests,
-            results.tokenPath.tokenRequests === 1,
-        ),
+        ...results.tokenPath.flatMap((k) => [
+            goal(
+                `${k.credential}: Key Vault reads per ${k.invocations} invocations`,
+                k.credential === 'managedIdentity' ? '0' : '1',
+                k.keyVaultReads,
+                k.keyVaultReads === (k.credential === 'managedIdentity' ? 0 : 1),
+            ),
+            goal(
+                `${k.credential}: identity requests per ${k.invocations} invocations`,
+                '1',
+                k.managedIdentityRequests,
+                k.managedIdentityRequests === 1,
+            ),
+            goal(`${k.credential}: token requests per ${k.invocations} invocations`, '1', k.tokenRequests, k.tokenRequests === 1),
+        ]),
         goal(
             'caller token validation p50 ms, warm',
             '<= 0.3',
@@ -80,5 +85,17 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
                 s.graphPagesAfterGone.max <= 2,
             ),
         ]),
+        goal(
+            `incremental/full Graph requests, ${results.delta.users} users, ${results.delta.changedUsers} changed`,
+            '<= 0.1',
+            results.delta.requestRatio.median,
+            results.delta.requestRatio.median <= 0.1,
+        ),
+        goal(
+            `incremental/full wall time, ${results.delta.latencyMs} ms per page`,
+            '<= 0.2',
+            results.delta.wallRatio.median,
+            results.delta.wallRatio.median <= 0.2,
+        ),
     ];
 }

@@ -1,9 +1,12 @@
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SnapshotManifest } from '../src/export/SnapshotManifest.js';
-import type { SnapshotStore, StoredManifest } from '../src/export/SnapshotStore.js';
+import type { SnapshotStore, StoredManifest, StoredText } from '../src/export/SnapshotStore.js';
 
-/** A store that reads every snapshot byte and keeps none: the export's cost without storage's. */
+/**
+ * A store that reads every snapshot byte and keeps none: the export's cost without storage's.
+ * It never holds a delta state, so every export into it is a full read.
+ */
 export class DiscardSnapshotStore implements SnapshotStore {
     readonly location = 'discard:';
     bytes = 0;
@@ -28,8 +31,20 @@ export class DiscardSnapshotStore implements SnapshotStore {
         );
     }
 
+    readSnapshot(_name: string): Promise<Readable | undefined> {
+        return Promise.resolve(undefined);
+    }
+
     writeManifest(_manifest: SnapshotManifest, _expectedEtag: string | undefined): Promise<void> {
         return Promise.resolve();
+    }
+
+    readDeltaState(): Promise<StoredText | undefined> {
+        return Promise.resolve(undefined);
+    }
+
+    writeDeltaState(_text: string, _expectedEtag: string | undefined): Promise<boolean> {
+        return Promise.resolve(true);
     }
 
     deleteSnapshot(_name: string): Promise<void> {
@@ -37,6 +52,10 @@ export class DiscardSnapshotStore implements SnapshotStore {
     }
 
     async *listSnapshots(): AsyncIterable<string> {
+        // Nothing is ever kept.
+    }
+
+    async *listChanges(): AsyncIterable<string> {
         // Nothing is ever kept.
     }
 }

@@ -1,5 +1,5 @@
 import { BlobServiceClient } from '@azure/storage-blob';
-import { startSandbox, type Azurite, type Sandbox } from '../sandbox/index.js';
+import { startSandbox, type Azurite, type Sandbox, type SandboxCredential } from '../sandbox/index.js';
 
 /** Settings a bench child needs to reach a sandbox (and, when given, one Azurite container). */
 export function childEnv(sandbox: Sandbox, azurite?: Azurite, container?: string): Record<string, string> {
@@ -10,9 +10,13 @@ export function childEnv(sandbox: Sandbox, azurite?: Azurite, container?: string
     };
 }
 
-/** Runs `body` against a sandbox of `userCount` users, closed afterwards. */
-export async function withSandbox<T>(userCount: number, body: (sandbox: Sandbox) => Promise<T>): Promise<T> {
-    const sandbox = await startSandbox({ userCount });
+/** Runs `body` against a sandbox of `userCount` users whose settings are for `credential`, closed afterwards. */
+export async function withSandbox<T>(
+    userCount: number,
+    body: (sandbox: Sandbox) => Promise<T>,
+    credential: SandboxCredential = 'keyVaultSecret',
+): Promise<T> {
+    const sandbox = await startSandbox({ userCount, credential });
     try {
         return await body(sandbox);
     } finally {

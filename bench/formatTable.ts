@@ -26,11 +26,14 @@ export function formatTable(r: BenchResults): string {
     rows.push(['warm handler ms p50 / p99', `${cell(i.handlerP50Ms, 2)} / ${cell(i.handlerP99Ms, 2)}`]);
     rows.push(['direct Graph ms p50 / p99', `${cell(i.directP50Ms, 2)} / ${cell(i.directP99Ms, 2)}`]);
     rows.push(['warm overhead ms p50 / p99', `${cell(i.overheadP50Ms, 2)} / ${cell(i.overheadP99Ms, 2)}`]);
-    const k = r.tokenPath;
-    rows.push([
-        `token path per ${k.invocations} invocations`,
-        `${k.keyVaultReads} Key Vault read(s), ${k.tokenRequests} token request(s), ${k.managedIdentityRequests} MI request(s), ${k.failures} failures`,
-    ]);
+    for (const k of r.tokenPath) {
+        rows.push([
+            `token path, ${k.credential}, per ${k.invocations} invocations`,
+            `${k.keyVaultReads} Key Vault read(s), ${k.managedIdentityRequests} identity request(s), ${k.tokenRequests} token request(s), ${k.failures} failures`,
+        ]);
+        rows.push([`  cold first token ms (credential + Entra)`, cell(k.coldFirstTokenMs)]);
+        rows.push([`  warm getToken µs p50 / p99`, `${cell(k.warmTokenP50Us)} / ${cell(k.warmTokenP99Us)}`]);
+    }
     const a = r.callerAuth;
     rows.push(['caller token validation ms p50 / p99, warm', `${cell(a.validationP50Ms, 3)} / ${cell(a.validationP99Ms, 3)}`]);
     rows.push([
@@ -51,6 +54,16 @@ export function formatTable(r: BenchResults): string {
             `${cell(s.graphPages, 0)} / ${cell(s.graphPagesAfterGone, 0)}, ${s.lateLogWarnings} late-log warning(s)`,
         ]);
     }
+    const d = r.delta;
+    const at = `${d.users} users, ${d.changedUsers} changed, ${d.latencyMs} ms/page`;
+    rows.push([`full export ms (${at})`, cell(d.fullMs, 0)]);
+    rows.push([`incremental export ms (${at})`, cell(d.incrementalMs, 0)]);
+    rows.push(['  ratio incremental/full wall time', cell(d.wallRatio, 3)]);
+    rows.push(['Graph requests, full / incremental', `${cell(d.fullRequests, 0)} / ${cell(d.incrementalRequests, 0)}`]);
+    rows.push(['  ratio incremental/full requests', cell(d.requestRatio, 4)]);
+    rows.push(['change file bytes', cell(d.changeFileBytes, 0)]);
+    rows.push(['merge users/s (read base, merge, upload)', cell(d.mergeUsersPerSecond, 0)]);
+    rows.push(['peak RSS MB, incremental export', cell(d.incrementalPeakRssMb)]);
     const width = Math.max(...rows.map(([name]) => name.length));
     const goals = r.goals.map((g) => `${g.met ? 'met   ' : 'MISSED'}  ${g.name}: ${Number(g.value.toFixed(3))} (goal ${g.target})`);
     return [

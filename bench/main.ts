@@ -12,6 +12,7 @@ import { judgeGoals, type BenchResults } from './BenchResults.js';
 import { measureCallerAuth } from './measureCallerAuth.js';
 import { formatTable } from './formatTable.js';
 import { measureColdStart } from './measureColdStart.js';
+import { measureDelta } from './measureDelta.js';
 import { measureInvocationOverhead, measureTokenPath } from './measureInvocations.js';
 import { measureMemory } from './measureMemory.js';
 import { measureStreaming } from './measureStreaming.js';
@@ -48,6 +49,8 @@ async function bench(argv: readonly string[]): Promise<number> {
         const coldStart = await measureColdStart(options, ROOT);
         progress(`all=true bounds: ${options.streamingSizes.join(', ')} users x ${options.runs} runs`);
         const streaming = await measureStreaming(options);
+        progress(`incremental vs full: ${options.deltaUsers} users at ${options.deltaLatency} ms per page x ${options.runs} runs`);
+        const delta = await measureDelta(options, azurite);
         const smallest = memory[0]?.peakRssMb.median ?? Number.NaN;
         const largest = memory.at(-1)?.peakRssMb.median ?? Number.NaN;
         const partial = {
@@ -60,6 +63,7 @@ async function bench(argv: readonly string[]): Promise<number> {
             callerAuth,
             coldStart,
             streaming,
+            delta,
         };
         const results: BenchResults = { ...partial, goals: judgeGoals(partial) };
         const out = resolve(options.out);

@@ -1,3 +1,4 @@
+import type { SandboxCredential } from '../sandbox/index.js';
 import { childEnv, withSandbox } from './benchSandbox.js';
 import type { BenchOptions } from './options.js';
 import { runChild } from './runChild.js';
@@ -21,14 +22,25 @@ export interface InvocationResult {
     readonly overheadP99Ms: Summary;
 }
 
-export interface TokenPathResult {
+/** The token path of one GRAPH_CREDENTIAL mode: cold first token, warm cost, and what 10,000 warm invocations ask for. */
+export interface TokenPathFigure {
+    readonly credential: SandboxCredential;
     readonly invocations: number;
     readonly failures: number;
-    /** Counted by the sandbox, on the wire. */
+    /** Counted by the sandbox, on the wire, in the last run (every run starts cold). */
     readonly keyVaultReads: number;
     readonly tokenRequests: number;
     readonly managedIdentityRequests: number;
+    /** Credential read (or identity token) plus the Entra request, SDKs already loaded. */
+    readonly coldFirstTokenMs: Summary;
+    /** One warm `getToken()` of the token module, in microseconds. */
+    readonly warmTokenP50Us: Summary;
+    readonly warmTokenP99Us: Summary;
 }
+
+export type TokenPathResult = readonly TokenPathFigure[];
+
+const CREDENTIALS: readonly SandboxCredential[] = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'];
 
 const DIRECTORY = 1000;
 
@@ -52,18 +64,46 @@ export async function measureInvocationOverhead(options: BenchOptions): Promise<
     });
 }
 
-/** Key Vault reads and token requests for a cold process plus `invocations` invocations. */
+/** For each credential mode: a cold process, its first token, `invocations` warm invocations and the warm token cost. */
 export async function measureTokenPath(options: BenchOptions): Promise<TokenPathResult> {
-    return withSandbox(DIRECTORY, async (sandbox) => {
-        sandbox.counters.reset();
-        const { failures } = await runChild<{ failures: number }>('tokenPathChild', [String(options.invocations)], childEnv(sandbox));
-        const { keyVaultSecretReads, tokenRequests, identityRequests } = sandbox.counters;
-        return {
+    const figures: TokenPathFigure[] = [];
+    for (const credential of CREDENTIALS) {
+        const runs: TokenPathRun[] = [];
+        let counts = { keyVaultReads: 0, tokenRequests: 0, managedIdentityRequests: 0, failures: 0 };
+        for (let run = 0; run < options.runs; run += 1) {
+            // A new sandbox per run: its user-assigned identity is new, so no process-wide cache carries over.
+            await withSandbox(
+                DIRECTORY,
+                async (sandbox) => {
+                    sandbox.counters.reset();
+                    const result = await runChild<TokenPathRun>('tokenPathChild', [String(options.invocations)], childEnv(sandbox));
+                    runs.push(result);
+                    const { keyVaultSecretReads, tokenRequests, identityRequests } = sandbox.counters;
+                    counts = {
+                        keyVaultReads: keyVaultSecretReads,
+                        tokenRequests,
+                        managedIdentityRequests: identityRequests,
+                        failures: result.failures,
+                    };
+                },
+                credential,
+            );
+        }
+        figures.push({
+            credential,
             invocations: options.invocations,
-            failures,
-            keyVaultReads: keyVaultSecretReads,
-            tokenRequests,
-            managedIdentityRequests: identityRequests,
-        };
-    });
+            ...counts,
+            coldFirstTokenMs: summarize(runs.map((r) => r.coldFirstTokenMs)),
+            warmTokenP50Us: summarize(runs.map((r) => r.warmTokenP50Us)),
+            warmTokenP99Us: summarize(runs.map((r) => r.warmTokenP99Us)),
+        });
+    }
+    return figures;
+}
+
+interface TokenPathRun {
+    readonly failures: number;
+    readonly coldFirstTokenMs: number;
+    readonly warmTokenP50Us: number;
+    readonly warmTokenP99Us: number;
 }

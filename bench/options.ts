@@ -17,12 +17,18 @@ export interface BenchOptions {
     readonly coldRuns: number;
     /** Directory sizes of the `all=true` bounds (a stalled and a disconnecting caller). */
     readonly streamingSizes: readonly number[];
+    /** Directory size, Graph latency per page and changed users of the incremental-vs-full figure. */
+    readonly deltaUsers: number;
+    readonly deltaLatency: number;
+    /** Default: 1% of deltaUsers. */
+    readonly deltaChanges: number | undefined;
     /** Where results.json and results.svg go. */
     readonly out: string;
 }
 
 export const usage = `Usage: npm run bench -- [--users N] [--runs N] [--memory-sizes a,b,c] [--latencies a,b]
-                     [--invocations N] [--samples N] [--cold-runs N] [--streaming-sizes a,b] [--out DIR]`;
+                     [--invocations N] [--samples N] [--cold-runs N] [--streaming-sizes a,b]
+                     [--delta-users N] [--delta-latency MS] [--delta-changes N] [--out DIR]`;
 
 export function parseBenchOptions(argv: readonly string[], defaultOut: string): BenchOptions {
     const { values } = parseArgs({
@@ -37,6 +43,9 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
             samples: { type: 'string', default: '2000' },
             'cold-runs': { type: 'string', default: '10' },
             'streaming-sizes': { type: 'string', default: '100000,1000000' },
+            'delta-users': { type: 'string', default: '1000000' },
+            'delta-latency': { type: 'string', default: '100' },
+            'delta-changes': { type: 'string' },
             out: { type: 'string', default: defaultOut },
         },
     });
@@ -49,6 +58,9 @@ export function parseBenchOptions(argv: readonly string[], defaultOut: string): 
         samples: count('--samples', values.samples, 1),
         coldRuns: count('--cold-runs', values['cold-runs'], 1),
         streamingSizes: values['streaming-sizes'].split(',').map((v) => count('--streaming-sizes', v, 1)),
+        deltaUsers: count('--delta-users', values['delta-users'], 1),
+        deltaLatency: count('--delta-latency', values['delta-latency'], 0),
+        deltaChanges: values['delta-changes'] === undefined ? undefined : count('--delta-changes', values['delta-changes'], 1),
         out: values.out,
     };
 }

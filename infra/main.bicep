@@ -113,6 +113,10 @@ param usersExportRetentionDays int = 30
 @description('USERS_EXPORT_GZIP: write gzip snapshots.')
 param usersExportGzip bool = false
 
+@description('USERS_EXPORT_FULL_EVERY_DAYS: runs read only the changes (Graph delta query); at least this often a run re-reads the whole directory.')
+@minValue(1)
+param usersExportFullEveryDays int = 7
+
 @description('API_AUDIENCE: audiences of caller tokens, the API app registration\'s client id and App ID URI. Empty at the first provision; the post-provision hook creates the API registration and stores the value in the azd environment, so later provisions keep it. Empty: the function key alone guards the API.')
 param apiAudience string = ''
 
@@ -286,6 +290,7 @@ module api 'app/api.bicep' = {
     usersExportSelect: usersExportSelect
     usersExportRetentionDays: usersExportRetentionDays
     usersExportGzip: usersExportGzip
+    usersExportFullEveryDays: usersExportFullEveryDays
     apiAudience: apiAudience
     apiRequiredRole: effectiveApiRequiredRole
   }

@@ -10,6 +10,12 @@ export class SandboxCounters {
     keyVaultSecretReads = 0;
     /** All Key Vault requests, challenges included. */
     keyVaultRequests = 0;
+    /** Token endpoint POSTs that carried a client assertion (certificate or federated). */
+    assertionTokenRequests = 0;
+    /** Assertions presented again (same jti) while still valid: Entra accepts that until `exp`. */
+    assertionReuses = 0;
+    /** Assertions presented at or after their `exp` (accepted within Entra's clock skew, but a client should not). */
+    expiredAssertions = 0;
     /** All Graph requests. */
     graphRequests = 0;
     /** Graph pages answered with 200. */
@@ -25,6 +31,9 @@ export class SandboxCounters {
         this.identityRequests = 0;
         this.keyVaultSecretReads = 0;
         this.keyVaultRequests = 0;
+        this.assertionTokenRequests = 0;
+        this.assertionReuses = 0;
+        this.expiredAssertions = 0;
         this.graphRequests = 0;
         this.graphPages = 0;
         this.jwksRequests = 0;

@@ -41,6 +41,8 @@ export class GraphFaults {
     readonly resets = new CountedFault<true>();
     readonly malformations = new CountedFault<true>();
     readonly foreignNextLinks = new CountedFault<string>();
+    readonly repeatedNextLinks = new CountedFault<true>();
+    readonly duplicatedUsers = new CountedFault<true>();
 
     /** Delay before every Graph response. */
     get latencyMs(): number {
@@ -91,15 +93,37 @@ export class GraphFaults {
         this.malformations.arm(count, true);
     }
 
-    /** The next `count` pages carry an `@odata.nextLink` on `origin` instead of the Graph stand-in. */
+    /** The next `count` pages carry their `@odata.nextLink` (or deltaLink) on `origin` instead of the Graph stand-in. */
     foreignNextLink(count: number, origin: string): void {
         this.foreignNextLinks.arm(count, new URL(origin).origin);
+    }
+
+    /** The next `count` pages with a nextLink point it back at the page itself, so a client that follows blindly loops forever. */
+    repeatNextLink(count: number): void {
+        this.repeatedNextLinks.arm(count, true);
+    }
+
+    /**
+     * The next `count` `/users` pages after the first also repeat the last user of the previous
+     * page, as Graph's paging may when users are deleted between pages.
+     */
+    duplicateUsers(count: number): void {
+        this.duplicatedUsers.arm(count, true);
     }
 
     clear(): void {
         this.#latencyMs = 0;
         this.#failAfter = undefined;
-        for (const f of [this.throttles, this.failures, this.resets, this.malformations, this.foreignNextLinks]) f.clear();
+        for (const f of [
+            this.throttles,
+            this.failures,
+            this.resets,
+            this.malformations,
+            this.foreignNextLinks,
+            this.repeatedNextLinks,
+            this.duplicatedUsers,
+        ])
+            f.clear();
     }
 }
 
@@ -127,10 +151,11 @@ export class KeyVaultFaults {
     }
 }
 
-export class TokenFaults {
+/** Fails the next `count` requests of one kind with a status. */
+class StatusFaults {
     readonly failures = new CountedFault<number>();
 
-    /** The next `count` token endpoint POSTs get an Entra-shaped error with this status (429, 5xx). */
+    /** The next `count` requests fail with this status (429, 5xx). */
     fail(count: number, status: number): void {
         checkErrorStatus(status);
         this.failures.arm(count, status);
@@ -141,18 +166,25 @@ export class TokenFaults {
     }
 }
 
-/** Faults of the tenant's discovery documents: the signing keys and the OpenID metadata. */
-export class DiscoveryFaults {
-    readonly failures = new CountedFault<number>();
+/** Token endpoint POSTs get an Entra-shaped error with the status. */
+export class TokenFaults extends StatusFaults {}
 
-    /** The next `count` GETs of the keys or the metadata fail with this status (e.g. 503). */
-    fail(count: number, status: number): void {
-        checkErrorStatus(status);
-        this.failures.arm(count, status);
+/** GETs of the tenant's discovery documents (the signing keys, the OpenID metadata) fail with the status. */
+export class DiscoveryFaults extends StatusFaults {}
+
+export class FederationFaults {
+    readonly propagation = new CountedFault<true>();
+
+    /**
+     * The next `count` token requests with a federated assertion get AADSTS70021, as Entra answers while a
+     * new federated credential propagates.
+     */
+    delayPropagation(count: number): void {
+        this.propagation.arm(count, true);
     }
 
     clear(): void {
-        this.failures.clear();
+        this.propagation.clear();
     }
 }
 
@@ -162,6 +194,7 @@ export class SandboxFaults {
     readonly keyVault = new KeyVaultFaults();
     readonly token = new TokenFaults();
     readonly discovery = new DiscoveryFaults();
+    readonly federation = new FederationFaults();
 
     /** Disarms every fault and zeroes latencies. */
     clear(): void {
@@ -169,5 +202,6 @@ export class SandboxFaults {
         this.keyVault.clear();
         this.token.clear();
         this.discovery.clear();
+        this.federation.clear();
     }
 }

@@ -254,7 +254,8 @@ function fmix32(input: number): number {
     return h >>> 0;
 }
 
-function mulberry32(state: number): () => number {
+/** A small seeded PRNG: numbers in [0, 1). */
+export function mulberry32(state: number): () => number {
     let a = state | 0;
     return () => {
         a = (a + 0x6d2b79f5) | 0;

@@ -1,8 +1,10 @@
-import { SignJWT, calculateJwkThumbprint, errors, exportJWK, generateKeyPair, jwtVerify } from 'jose';
+import { SignJWT, calculateJwkThumbprint, compactVerify, errors, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import type { CryptoKey, JWK, JWTPayload } from 'jose';
 import { randomBytes, randomUUID } from 'node:crypto';
 
 export interface TokenGrant {
+    /** Default: the v1 issuer `https://sts.windows.net/{tenant}/`. Managed identity tokens for federation carry the v2 one. */
+    readonly issuer?: string;
     readonly audience: string;
     readonly appId: string;
     readonly objectId: string;
@@ -102,7 +104,7 @@ export class TokenIssuer {
         })
             .setProtectedHeader({ typ: 'JWT', alg: 'RS256', kid: this.kid, x5t: this.kid })
             .setAudience(grant.audience)
-            .setIssuer(this.issuer)
+            .setIssuer(grant.issuer ?? this.issuer)
             .setSubject(grant.objectId)
             .setJti(randomUUID())
             .setIssuedAt(now)
@@ -111,6 +113,16 @@ export class TokenIssuer {
             .sign(this.#privateKey);
         this.#issued.push(token);
         return { token, expiresOn };
+    }
+
+    /** Checks only that this issuer signed `token` (any issuer claim, any lifetime): for federated assertions. */
+    async verifySignature(token: string): Promise<JWTPayload | undefined> {
+        try {
+            const { payload } = await compactVerify(token, this.#publicKey, { algorithms: ['RS256'] });
+            return JSON.parse(new TextDecoder().decode(payload)) as JWTPayload;
+        } catch {
+            return undefined;
+        }
     }
 
     /** Checks signature, issuer, audience and lifetime (no clock tolerance, so short lifetimes are exact). */

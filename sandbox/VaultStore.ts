@@ -9,6 +9,8 @@ export interface SecretVersion {
     enabled: boolean;
     readonly contentType: string | undefined;
     readonly tags: Readonly<Record<string, string>>;
+    /** Backs a Key Vault certificate (Key Vault sets it; the secret cannot be written directly). */
+    readonly managed: boolean;
 }
 
 export type SecretLookup =
@@ -19,7 +21,13 @@ export class VaultStore {
     readonly #secrets = new Map<string, { versions: SecretVersion[]; deleted: boolean }>();
 
     /** Adds a version (32 hex chars like Key Vault's). Returns undefined when the name is soft-deleted. */
-    set(name: string, value: string, contentType?: string, tags: Readonly<Record<string, string>> = {}): SecretVersion | undefined {
+    set(
+        name: string,
+        value: string,
+        contentType?: string,
+        tags: Readonly<Record<string, string>> = {},
+        managed = false,
+    ): SecretVersion | undefined {
         const entry = this.#secrets.get(name) ?? { versions: [], deleted: false };
         if (entry.deleted) return undefined;
         const now = Math.floor(Date.now() / 1000);
@@ -31,6 +39,7 @@ export class VaultStore {
             enabled: true,
             contentType,
             tags,
+            managed,
         };
         entry.versions.push(secret);
         this.#secrets.set(name, entry);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SandboxState } from './SandboxState.js';
+import { JWT_BEARER, verifyClientAssertion } from './verifyClientAssertion.js';
 import type { ServiceExchange } from './ServiceServer.js';
 
 const NO_STORE = { 'cache-control': 'no-store, no-cache', pragma: 'no-cache' } as const;
@@ -90,7 +91,28 @@ async function token(state: SandboxState, exchange: ServiceExchange, tenant: str
         );
         return;
     }
-    if (clientSecret === undefined) {
+    const assertion = form.get('client_assertion');
+    if (assertion !== null) {
+        state.counters.assertionTokenRequests++;
+        if (clientSecret !== undefined) {
+            fail(400, 'invalid_request', 7000218, "Only one of 'client_assertion' and 'client_secret' may be presented.");
+            return;
+        }
+        if (form.get('client_assertion_type') !== JWT_BEARER) {
+            fail(400, 'invalid_request', 50027, `Invalid client_assertion_type; expected '${JWT_BEARER}'.`);
+            return;
+        }
+        const rejection = await verifyClientAssertion(
+            state,
+            assertion,
+            clientId,
+            `${state.origins.entra}/${state.tenantId}/oauth2/v2.0/token`,
+        );
+        if (rejection !== undefined) {
+            fail(rejection.status, rejection.error, rejection.code, rejection.description);
+            return;
+        }
+    } else if (clientSecret === undefined) {
         fail(
             401,
             'invalid_client',
@@ -98,25 +120,12 @@ async function token(state: SandboxState, exchange: ServiceExchange, tenant: str
             "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
         );
         return;
-    }
-    const status = state.clientSecrets.status(clientSecret);
-    if (status === 'expired') {
-        fail(
-            401,
-            'invalid_client',
-            7000222,
-            `The provided client secret keys for app '${state.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
-        );
-        return;
-    }
-    if (status !== 'valid') {
-        fail(
-            401,
-            'invalid_client',
-            7000215,
-            `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${state.clientId}'.`,
-        );
-        return;
+    } else {
+        const rejected = secretRejection(state, clientSecret);
+        if (rejected !== undefined) {
+            fail(401, 'invalid_client', rejected.code, rejected.description);
+            return;
+        }
     }
     if (scope === null) {
         fail(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
@@ -289,4 +298,20 @@ function parseBasic(authorization: string | undefined): { clientId: string; clie
     } catch {
         return undefined;
     }
+}
+
+/** Entra's answer to a client secret that is not (or no longer) valid; undefined when it is valid. */
+function secretRejection(state: SandboxState, clientSecret: string): { code: number; description: string } | undefined {
+    const status = state.clientSecrets.status(clientSecret);
+    if (status === 'valid') return undefined;
+    if (status === 'expired') {
+        return {
+            code: 7000222,
+            description: `The provided client secret keys for app '${state.clientId}' are expired. Visit the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate credentials for added security: https://aka.ms/certCreds.`,
+        };
+    }
+    return {
+        code: 7000215,
+        description: `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${state.clientId}'.`,
+    };
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { GraphErrorAnswer } from './GraphErrorAnswer.js';
 import { SkipTokenCodec } from './SkipTokenCodec.js';
-import { USER_PROPERTIES, defaultUserView, sandboxUserRecord } from './SandboxUser.js';
+import { USER_PROPERTIES, defaultUserView } from './SandboxUser.js';
 import type { SandboxUserRecord, UserProperty } from './SandboxUser.js';
 import type { SandboxState } from './SandboxState.js';
 import type { ServiceExchange } from './ServiceServer.js';
+import { createUsersDeltaPage } from './usersDeltaPage.js';
 
 const DEFAULT_PAGE_SIZE = 100;
 const MAX_PAGE_SIZE = 999;
@@ -19,11 +21,7 @@ const INJECTED_ERRORS: Readonly<Record<number, { code: string; message: string }
     504: { code: 'GatewayTimeout', message: 'The operation has timed out.' },
 };
 
-interface GraphError {
-    status: number;
-    code: string;
-    message: string;
-}
+type GraphError = GraphErrorAnswer;
 interface PageQuery {
     top: number;
     offset: number;
@@ -31,9 +29,13 @@ interface PageQuery {
     count: boolean;
 }
 
-/** Microsoft Graph `/v1.0/users` stand-in: bearer checks, `$select`/`$top`/`$skiptoken` paging over a lazy directory. */
+/**
+ * Microsoft Graph stand-in: bearer checks, then `/v1.0/users` (`$select`/`$top`/`$skiptoken` paging
+ * over the lazy directory) or `/v1.0/users/delta` (see usersDeltaPage), with the same faults.
+ */
 export function createGraphHandler(state: SandboxState): (exchange: ServiceExchange) => Promise<void> {
     const skipTokens = new SkipTokenCodec();
+    const deltaPage = createUsersDeltaPage(state, new SkipTokenCodec());
     return async (exchange) => {
         state.counters.graphRequests++;
         const faults = state.faults.graph;
@@ -48,13 +50,18 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
             'x-ms-ags-diagnostic':
                 '{"ServerInfo":{"DataCenter":"Sandbox","Slice":"E","Ring":"5","ScaleUnit":"000","RoleInstance":"sandbox"}}',
         };
-        const fail = ({ status, code, message }: GraphError, extra: Record<string, string> = {}): void => {
+        const fail = (
+            { status, code, message, innerCode, headers: errorHeaders }: GraphError,
+            extra: Record<string, string> = {},
+        ): void => {
             const date = new Date().toISOString().replace(/\.\d+Z$/, '');
-            exchange.sendJson(
-                status,
-                { error: { code, message, innerError: { date, 'request-id': requestId, 'client-request-id': clientRequestId } } },
-                { ...headers, ...extra },
-            );
+            const innerError = {
+                ...(innerCode === undefined ? {} : { code: innerCode }),
+                date,
+                'request-id': requestId,
+                'client-request-id': clientRequestId,
+            };
+            exchange.sendJson(status, { error: { code, message, innerError } }, { ...headers, ...errorHeaders, ...extra });
         };
 
         const throttle = faults.throttles.take();
@@ -70,7 +77,7 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
         }
 
         const path = exchange.url.pathname.replace(/\/$/, '');
-        if (path !== '/v1.0/users') {
+        if (path !== '/v1.0/users' && path !== '/v1.0/users/delta') {
             const segment = path.split('/').at(-1) ?? '';
             fail({ status: 400, code: 'BadRequest', message: `Resource not found for the segment '${segment}'.` });
             return;
@@ -110,30 +117,29 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
             return;
         }
 
-        const query = parseQuery(exchange.url.searchParams, exchange.header('consistencylevel'), skipTokens, state.userCount);
-        if ('code' in query) {
-            fail(query);
-            return;
+        let body: Record<string, unknown>;
+        if (path === '/v1.0/users/delta') {
+            const answer = deltaPage(exchange.url.searchParams);
+            if ('error' in answer) {
+                fail(answer.error);
+                return;
+            }
+            body = answer.page;
+        } else {
+            const query = parseQuery(exchange.url.searchParams, exchange.header('consistencylevel'), skipTokens, state.directory.size);
+            if ('code' in query) {
+                fail(query);
+                return;
+            }
+            body = usersPage(state, query, skipTokens);
         }
-
-        const end = Math.min(query.offset + query.top, state.userCount);
-        const value: object[] = [];
-        for (let i = query.offset; i < end; i++) {
-            const user = sandboxUserRecord(state.seed, i);
-            value.push(query.select === undefined ? defaultUserView(user) : project(user, query.select));
+        // Link faults apply to whichever link the page carries.
+        const linkKey = '@odata.nextLink' in body ? '@odata.nextLink' : '@odata.deltaLink' in body ? '@odata.deltaLink' : undefined;
+        if (linkKey !== undefined) {
+            const foreign = faults.foreignNextLinks.take();
+            if (foreign !== undefined) body[linkKey] = String(body[linkKey]).replace(state.origins.graph, foreign);
+            if (linkKey === '@odata.nextLink' && faults.repeatedNextLinks.take() !== undefined) body[linkKey] = exchange.url.href;
         }
-        const origin = state.origins.graph;
-        const selectText = query.select?.join(',');
-        const body: Record<string, unknown> = {
-            '@odata.context': `${origin}/v1.0/$metadata#users${selectText === undefined ? '' : `(${selectText})`}`,
-        };
-        if (query.count) body['@odata.count'] = state.userCount;
-        if (end < state.userCount) {
-            const linkOrigin = faults.foreignNextLinks.take() ?? origin;
-            const select = selectText === undefined ? '' : `&$select=${selectText}`;
-            body['@odata.nextLink'] = `${linkOrigin}/v1.0/users?$top=${query.top}${select}&$skiptoken=${skipTokens.encode(end)}`;
-        }
-        body.value = value;
         const text = JSON.stringify(body);
 
         if (faults.resets.take() !== undefined) {
@@ -150,6 +156,32 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
         faults.pageServed();
         exchange.send(200, text, { ...headers, 'content-type': JSON_TYPE });
     };
+}
+
+/** One `/users` page: `top` active users from the offset, skipping deleted ones; a nextLink while any remain. */
+function usersPage(state: SandboxState, query: PageQuery, skipTokens: SkipTokenCodec): Record<string, unknown> {
+    const { directory } = state;
+    // A duplicate-users fault starts the page one user early: the last user of the previous page comes again.
+    const repeat = query.offset > 0 && state.faults.graph.duplicatedUsers.take() !== undefined;
+    let index = directory.nextActive(repeat ? Math.max(0, query.offset - 1) : query.offset);
+    const value: object[] = [];
+    while (index < directory.size && value.length < query.top) {
+        const user = directory.recordAt(index);
+        value.push(query.select === undefined ? defaultUserView(user) : project(user, query.select));
+        index = directory.nextActive(index + 1);
+    }
+    const origin = state.origins.graph;
+    const selectText = query.select?.join(',');
+    const body: Record<string, unknown> = {
+        '@odata.context': `${origin}/v1.0/$metadata#users${selectText === undefined ? '' : `(${selectText})`}`,
+    };
+    if (query.count) body['@odata.count'] = directory.activeCount;
+    if (index < directory.size) {
+        const select = selectText === undefined ? '' : `&$select=${selectText}`;
+        body['@odata.nextLink'] = `${origin}/v1.0/users?$top=${query.top}${select}&$skiptoken=${skipTokens.encode(index)}`;
+    }
+    body.value = value;
+    return body;
 }
 
 function parseQuery(

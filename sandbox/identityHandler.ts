@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { KEY_VAULT_RESOURCE, STORAGE_RESOURCE } from './SandboxState.js';
+import { FEDERATION_AUDIENCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE } from './SandboxState.js';
 import type { SandboxState } from './SandboxState.js';
 import type { ServiceExchange } from './ServiceServer.js';
 
-const MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS = 86_400;
 const IDENTITY_QUERY_KEYS = ['client_id', 'principal_id', 'object_id', 'mi_res_id', 'msi_res_id'] as const;
-/** The resources the app's identity reaches: Key Vault, and Azure Storage (Azurite with OAuth). */
-const RESOURCES: readonly string[] = [KEY_VAULT_RESOURCE, STORAGE_RESOURCE];
+const RESOURCE_GROUP = '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-sandbox/providers';
+/** What the identities get tokens for: Key Vault, federation, and Azure Storage (Azurite with OAuth). */
+const RESOURCES: readonly string[] = [KEY_VAULT_RESOURCE, FEDERATION_AUDIENCE, STORAGE_RESOURCE];
 
 /**
  * App Service managed identity endpoint (api-version 2019-08-01), as MSAL's AppService source calls it:
@@ -51,32 +51,43 @@ export function createIdentityHandler(state: SandboxState): (exchange: ServiceEx
         if (!RESOURCES.includes(resource)) {
             fail(
                 400,
-                `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identity only gets tokens for ${RESOURCES.join(' and ')}.`,
+                `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identities get tokens for ${RESOURCES.join(', ')} only.`,
             );
             return;
         }
+        // No id asked for: the app's system-assigned identity. A user-assigned one is picked by any of its ids.
+        let userAssigned = false;
         for (const key of IDENTITY_QUERY_KEYS) {
             const id = query.get(key);
-            if (id !== null && id !== state.managedIdentityClientId && id !== state.managedIdentityObjectId) {
+            if (id === null) continue;
+            if (id === state.userAssignedClientId || id === state.userAssignedObjectId) userAssigned = true;
+            else if (id !== state.managedIdentityClientId && id !== state.managedIdentityObjectId) {
                 fail(400, 'Unable to load the proper Managed Identity.');
                 return;
             }
         }
+        const [appId, objectId, mirid] = userAssigned
+            ? [
+                  state.userAssignedClientId,
+                  state.userAssignedObjectId,
+                  `${RESOURCE_GROUP}/Microsoft.ManagedIdentity/userAssignedIdentities/id-sandbox`,
+              ]
+            : [state.managedIdentityClientId, state.managedIdentityObjectId, `${RESOURCE_GROUP}/Microsoft.Web/sites/func-sandbox`];
         const issued = await state.issuer.issue({
+            // Tokens for federation are v2 tokens of the tenant's authority: the issuer federated credentials name.
+            ...(resource === FEDERATION_AUDIENCE ? { issuer: `${state.origins.entra}/${state.tenantId}/v2.0` } : {}),
             audience: resource,
-            appId: state.managedIdentityClientId,
-            objectId: state.managedIdentityObjectId,
-            lifetimeSeconds: MANAGED_IDENTITY_TOKEN_LIFETIME_SECONDS,
-            extraClaims: {
-                xms_mirid: `/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-sandbox/providers/Microsoft.Web/sites/func-sandbox`,
-            },
+            appId,
+            objectId,
+            lifetimeSeconds: state.identityTokenLifetimeSeconds,
+            extraClaims: { xms_mirid: mirid },
         });
         exchange.sendJson(200, {
             access_token: issued.token,
             expires_on: String(issued.expiresOn),
             resource: requested,
             token_type: 'Bearer',
-            client_id: state.managedIdentityClientId,
+            client_id: appId,
         });
     };
 }

@@ -1,11 +1,16 @@
 export { startSandbox } from './startSandbox.js';
-export type { Sandbox, SandboxOptions } from './startSandbox.js';
+export type { Sandbox, SandboxCredential, SandboxOptions } from './startSandbox.js';
+export { createSandboxCertificate, certificateSecretValue, keyMaterialFingerprints } from './SandboxCertificate.js';
+export type { CertificateSecretShape, SandboxCertificate } from './SandboxCertificate.js';
 export { createSandboxCa, issueServerCertificate, loadSandboxCa, writeSandboxCa } from './SandboxCa.js';
 export type { SandboxCa, ServerCertificate } from './SandboxCa.js';
 export { SandboxCounters } from './SandboxCounters.js';
 export { DiscoveryFaults, GraphFaults, KeyVaultFaults, SandboxFaults, TokenFaults } from './SandboxFaults.js';
 export type { RecordedRequest, SandboxService } from './RecordedRequest.js';
 export { DEFAULT_USER_PROPERTIES, USER_PROPERTIES } from './SandboxUser.js';
+export { SandboxDirectory } from './SandboxDirectory.js';
+export type { UserStatus } from './SandboxDirectory.js';
+export type { DeltaExpiryAnswer } from './SandboxDelta.js';
 export type { SandboxUser, SandboxUserRecord, UserProperty } from './SandboxUser.js';
 export { startAzurite } from './startAzurite.js';
 export type { Azurite, AzuriteOptions } from './startAzurite.js';

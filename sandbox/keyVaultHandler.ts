@@ -65,7 +65,7 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
 
         const claims = check.claims;
         const action = method === 'GET' ? 'getSecret' : 'setSecret';
-        if (!state.keyVaultAccess || claims.oid !== state.managedIdentityObjectId) {
+        if (!state.keyVaultAccess || (claims.oid !== state.managedIdentityObjectId && claims.oid !== state.userAssignedObjectId)) {
             fail(403, {
                 code: 'Forbidden',
                 message:
@@ -94,6 +94,8 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
             value: secret.value,
             ...(secret.contentType !== undefined ? { contentType: secret.contentType } : {}),
             id: `${state.origins.keyVault}/secrets/${name}/${secret.version}`,
+            // A certificate's secret is managed by the certificate, and names its key.
+            ...(secret.managed ? { managed: true, kid: `${state.origins.keyVault}/keys/${name}/${secret.version}` } : {}),
             attributes: {
                 enabled: secret.enabled,
                 created: secret.created,

@@ -2,7 +2,8 @@
  * `npm run sandbox`: starts the stand-ins and Azurite, then writes a ready local.settings.json so that
  * `func start` runs the app against them with no Azure account, with caller authorization on, and
  * prints (and writes to sandbox-callers.env) caller tokens to call the API with curl. Stays up until
- * SIGINT/SIGTERM. The client secret is never written: the app reads it from the vault.
+ * SIGINT/SIGTERM. `--credential` picks the GRAPH_CREDENTIAL mode the settings are for. No secret or key
+ * is ever written: the app reads them from the vault, or uses the managed identity.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,7 +15,9 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { SANDBOX_UNAUTHORIZED_APP_ID } from './CallerTokens.js';
 import { issueServerCertificate, loadSandboxCa } from './SandboxCa.js';
 import { startAzurite } from './startAzurite.js';
-import { startSandbox } from './startSandbox.js';
+import { startSandbox, type SandboxCredential } from './startSandbox.js';
+
+const CREDENTIALS: readonly SandboxCredential[] = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'];
 
 const workerSettings = JSON.parse(
     readFileSync(fileURLToPath(new URL('../../src/runtime/nodeWorkerSettings.json', import.meta.url)), 'utf8'),
@@ -31,16 +34,18 @@ const { values } = parseArgs({
         users: { type: 'string', default: '250' },
         seed: { type: 'string', default: '42' },
         out: { type: 'string', default: 'local.settings.json' },
+        credential: { type: 'string', default: 'keyVaultSecret' },
     },
 });
+const credential = CREDENTIALS.find((c) => c === values.credential);
 const userCount = Number(values.users);
 const seed = Number(values.seed);
-if (!Number.isSafeInteger(userCount) || userCount < 0 || !Number.isSafeInteger(seed)) {
-    console.error('usage: npm run sandbox -- [--users N] [--seed N] [--out FILE]');
+if (!Number.isSafeInteger(userCount) || userCount < 0 || !Number.isSafeInteger(seed) || credential === undefined) {
+    console.error(`usage: npm run sandbox -- [--users N] [--seed N] [--out FILE] [--credential ${CREDENTIALS.join('|')}]`);
     process.exit(2);
 }
 
-const sandbox = await startSandbox({ userCount, seed });
+const sandbox = await startSandbox({ userCount, seed, credential });
 // The host's own storage (timer leases) over http, as `func start` expects; the export on a second
 // Azurite over HTTPS with OAuth, reached with the managed identity as in Azure, so the download route's
 // user delegation SAS works too.
@@ -51,7 +56,6 @@ const exportStorage = await startAzurite({ oauth: await issueServerCertificate(c
 // here, in the tooling only, to create the container Bicep creates in Azure.
 setDefaultCACertificates([...getCACertificates('default'), ca.certPem]);
 await BlobServiceClient.fromConnectionString(exportStorage.connectionString).getContainerClient(EXPORT_CONTAINER).createIfNotExists();
-
 const localSettings = {
     IsEncrypted: false,
     Values: {
@@ -99,7 +103,7 @@ await writeFile(
 console.log(text);
 console.error(
     [
-        `Sandbox up with ${userCount} users; wrote ${target}. Run \`func start\` in another terminal; Ctrl+C stops the sandbox.`,
+        `Sandbox up with ${userCount} users (GRAPH_CREDENTIAL=${credential}); wrote ${target}. Run \`func start\` in another terminal; Ctrl+C stops the sandbox.`,
         '',
         `Caller tokens (also in ${callersFile}; valid ${CALLER_TOKEN_SECONDS / 3600} h):`,
         `  AUTHORIZED_TOKEN    an application with the ${sandbox.callerTokens.requiredRole} app role`,

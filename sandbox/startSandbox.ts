@@ -1,5 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { AppCertificates } from './AppCertificates.js';
 import { CallerTokens } from './CallerTokens.js';
 import { ClientSecrets } from './ClientSecrets.js';
+import { FederatedCredentials, type FederatedCredential } from './FederatedCredentials.js';
+import {
+    certificateSecretValue,
+    chunks,
+    createSandboxCertificate,
+    keyMaterialFingerprints,
+    type CertificateSecretShape,
+    type SandboxCertificate,
+} from './SandboxCertificate.js';
 import { createEntraHandler } from './entraHandler.js';
 import { createGraphHandler } from './graphHandler.js';
 import { createKeyVaultHandler } from './keyVaultHandler.js';
@@ -7,8 +18,10 @@ import type { RecordedRequest } from './RecordedRequest.js';
 import { createSandboxCa, issueServerCertificate, loadSandboxCa } from './SandboxCa.js';
 import type { SandboxCa } from './SandboxCa.js';
 import { SandboxCounters } from './SandboxCounters.js';
+import { SandboxDelta, type DeltaExpiryAnswer } from './SandboxDelta.js';
+import { SandboxDirectory } from './SandboxDirectory.js';
 import { SandboxFaults } from './SandboxFaults.js';
-import type { SandboxOrigins, SandboxState } from './SandboxState.js';
+import { FEDERATION_AUDIENCE, type SandboxOrigins, type SandboxState } from './SandboxState.js';
 import { sandboxUserAt } from './SandboxUser.js';
 import { sharedIdentityEndpoint } from './sharedIdentityEndpoint.js';
 import type { SandboxUser } from './SandboxUser.js';
@@ -36,7 +49,20 @@ export interface SandboxOptions {
     graphTokenEarlyExpirySeconds?: number;
     /** Default: loadSandboxCa(SANDBOX_CA_DIR) when set, else a new CA in a temp dir removed at process exit. */
     ca?: SandboxCa;
+    /**
+     * The GRAPH_CREDENTIAL the settings are for (default keyVaultSecret). All three work on every sandbox: the
+     * app has a client secret, a registered certificate and a federated credential for the user-assigned identity.
+     */
+    credential?: SandboxCredential;
+    /** Content type of the certificate's Key Vault secret; default Key Vault's, application/x-pkcs12. */
+    certificateContentType?: CertificateSecretShape['contentType'];
+    /** Lifetime of managed identity tokens; default 86400 (App Service's 24 h). */
+    identityTokenLifetimeSeconds?: number;
+    /** Users per `/users/delta` page; default 200 (Graph ignores `$top` there). */
+    deltaPageSize?: number;
 }
+
+export type SandboxCredential = 'keyVaultSecret' | 'keyVaultCertificate' | 'managedIdentity';
 
 export interface Sandbox {
     /** App settings that point the app at the sandbox (no client secret: the app reads it from the vault). */
@@ -45,9 +71,19 @@ export interface Sandbox {
     readonly clientSecret: string;
     readonly tenantId: string;
     readonly clientId: string;
-    /** Client id of the sandbox managed identity (accepted as AZURE_CLIENT_ID; unset works too). */
+    /** Client id of the function app's system-assigned identity (accepted as AZURE_CLIENT_ID; unset works too). */
     readonly managedIdentityClientId: string;
+    /** The user-assigned identity (new per sandbox) that the app's federated credential names. */
+    readonly userAssignedIdentity: { readonly clientId: string; readonly principalId: string };
+    /** The federated credential registered at start: issuer `{entra}/{tenant}/v2.0`, the identity's principal id, the global audience. */
+    readonly defaultFederatedCredential: FederatedCredential;
+    /** The directory's size at start. */
     readonly userCount: number;
+    /**
+     * The directory as it is now: create, update, soft-delete, restore and hard-delete users
+     * between runs; `/users` and `/users/delta` both reflect it.
+     */
+    readonly directory: SandboxDirectory;
     readonly counters: SandboxCounters;
     readonly requests: readonly RecordedRequest[];
     /** Empties `requests` (long load tests would otherwise measure the log's growth). */
@@ -63,13 +99,18 @@ export interface Sandbox {
     readonly callerTokens: CallerTokens;
     /**
      * Values of this sandbox's configuration that no API caller may ever read in an answer: tenant,
-     * client and identity ids, the tenant's domain, the vault URL and the secret's name, the API's
-     * own client id and App ID URI.
+     * client and identity ids, the tenant's domain, the vault URL, the secret's and the certificate's
+     * names, the API's own client id.
      */
     readonly internalIdentifiers: readonly string[];
     /** Every client secret value ever created. */
     secretHistory(): readonly string[];
+    /** The user at `index` as the directory started (see `directory` for changes since). */
     userAt(index: number): SandboxUser;
+    /** Every delta and skip token issued so far gets this answer from now on (Graph's three "start over" answers). */
+    expireDeltaTokens(answer: DeltaExpiryAnswer): void;
+    /** Whether `/users/delta` replays users (within and across rounds, shuffled); default true. */
+    setDeltaReplays(on: boolean): void;
     /** New secret registered in Entra and written as a new Key Vault version; revokeOld (default true) retires older ones. */
     rotateSecret(options?: { revokeOld?: boolean }): Promise<string>;
     /** The current secret now fails with AADSTS7000222. */
@@ -82,6 +123,26 @@ export interface Sandbox {
     deleteSecret(): void;
     /** Disables the current version: reads get 403 SecretDisabled. */
     disableSecret(): void;
+    /** SHA-1 thumbprint (upper-case hex) of the newest certificate. */
+    readonly certificateThumbprint: string;
+    /** The newest certificate with its key, for stand-in tests that sign assertions by hand. */
+    readonly clientCertificate: SandboxCertificate;
+    /**
+     * Key Vault renews the certificate: a new key and certificate, registered on the app and written as a new
+     * version of the certificate's secret; revokeOld (default true) removes the older ones from the app.
+     */
+    rotateCertificate(options?: { revokeOld?: boolean; shape?: Partial<CertificateSecretShape> }): Promise<string>;
+    /** A new version of the certificate's secret for the current certificate, in another shape (no key, a password...). */
+    writeCertificateSecret(shape: Partial<CertificateSecretShape>): void;
+    /** Removes every certificate from the app registration: assertions get AADSTS700027. */
+    unregisterCertificates(): void;
+    addFederatedCredential(credential: FederatedCredential): void;
+    removeFederatedCredentials(): void;
+    /**
+     * Private keys, certificate secrets and client assertions the sandbox made or received, and every
+     * `$deltatoken` it issued (a bearer-grade cursor): never to be seen in output.
+     */
+    sensitiveValues(): readonly string[];
     close(): Promise<void>;
 }
 
@@ -109,6 +170,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     }
     const tenantId = options.tenantId ?? DEFAULT_TENANT_ID;
     const secretName = options.secretName ?? 'graph-client-secret';
+    const certificateName = 'graph-client-certificate';
+    const credential = options.credential ?? 'keyVaultSecret';
+    const identityTokenLifetimeSeconds = options.identityTokenLifetimeSeconds ?? 86_400;
+    if (!Number.isSafeInteger(identityTokenLifetimeSeconds) || identityTokenLifetimeSeconds < 1) {
+        throw new RangeError(`identityTokenLifetimeSeconds must be a positive integer: ${identityTokenLifetimeSeconds}`);
+    }
+    let certificateShape: CertificateSecretShape = { contentType: options.certificateContentType ?? 'application/x-pkcs12' };
     const caDir = process.env.SANDBOX_CA_DIR;
     const ca = options.ca ?? (caDir ? await loadSandboxCa(caDir) : await createSandboxCa());
     const certificate = await issueServerCertificate(ca);
@@ -121,15 +189,26 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         servicePrincipalId: SERVICE_PRINCIPAL_ID,
         managedIdentityClientId: MANAGED_IDENTITY_CLIENT_ID,
         managedIdentityObjectId: MANAGED_IDENTITY_OBJECT_ID,
+        // New per sandbox: MSAL caches managed identity tokens per process and client id, and a federation
+        // token names this sandbox's authority as its issuer.
+        userAssignedClientId: randomUUID(),
+        userAssignedObjectId: randomUUID(),
+        identityTokenLifetimeSeconds,
         identityHeader: identity.header,
         userCount,
         seed: options.seed ?? 42,
+        directory: new SandboxDirectory(options.seed ?? 42, userCount),
+        delta: new SandboxDelta(options.deltaPageSize ?? 200),
         graphTokenLifetimeSeconds,
         graphTokenJwtLifetimeSeconds,
         origins,
         appRoles: ['User.Read.All'],
         keyVaultAccess: true,
         clientSecrets: new ClientSecrets(),
+        appCertificates: new AppCertificates(),
+        federatedCredentials: new FederatedCredentials(),
+        assertionIds: new Map(),
+        sensitive: [],
         vault: new VaultStore(),
         issuer: await TokenIssuer.create(tenantId),
         callerTokens: new CallerTokens({ tenantId, authority: () => origins.entra }),
@@ -153,20 +232,54 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         throw error;
     }
     state.vault.set(secretName, state.clientSecrets.add());
+    let clientCertificate = await createSandboxCertificate();
+    const writeCertificate = (): void => {
+        const value = certificateSecretValue(clientCertificate, certificateShape);
+        state.sensitive.push(value, ...chunks(value));
+        if (state.vault.set(certificateName, value, certificateShape.contentType, {}, true) === undefined) {
+            state.vault.purge(certificateName);
+            state.vault.set(certificateName, value, certificateShape.contentType, {}, true);
+        }
+    };
+    const adoptCertificate = (next: SandboxCertificate): void => {
+        clientCertificate = next;
+        state.sensitive.push(...keyMaterialFingerprints(next));
+        state.appCertificates.register(next);
+        writeCertificate();
+    };
+    adoptCertificate(clientCertificate);
+    const defaultFederatedCredential: FederatedCredential = {
+        name: 'graph-users-function',
+        issuer: `${origins.entra}/${tenantId}/v2.0`,
+        subject: state.userAssignedObjectId,
+        audiences: [FEDERATION_AUDIENCE],
+    };
+    state.federatedCredentials.add(defaultFederatedCredential);
     const detachIdentity = identity.attach({ state, log });
 
-    const settings = Object.freeze({
+    const common = {
         GRAPH_TENANT_ID: tenantId,
         GRAPH_CLIENT_ID: state.clientId,
-        KEY_VAULT_URL: origins.keyVault,
-        GRAPH_CLIENT_SECRET_NAME: secretName,
         AUTHORITY_HOST: origins.entra,
         GRAPH_ENDPOINT: origins.graph,
-        KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true',
         IDENTITY_ENDPOINT: `${origins.identity}/msi/token`,
         IDENTITY_HEADER: state.identityHeader,
         NODE_EXTRA_CA_CERTS: ca.certFile,
-    });
+    };
+    const keyVault = { KEY_VAULT_URL: origins.keyVault, KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION: 'true' };
+    const settings: Readonly<Record<string, string>> = Object.freeze(
+        credential === 'keyVaultSecret'
+            ? { ...common, ...keyVault, GRAPH_CLIENT_SECRET_NAME: secretName }
+            : credential === 'keyVaultCertificate'
+              ? {
+                    ...common,
+                    ...keyVault,
+                    GRAPH_CREDENTIAL: credential,
+                    GRAPH_CLIENT_CERTIFICATE_NAME: certificateName,
+                    AZURE_CLIENT_ID: state.userAssignedClientId,
+                }
+              : { ...common, GRAPH_CREDENTIAL: credential, AZURE_CLIENT_ID: state.userAssignedClientId },
+    );
     let closed: Promise<void> | undefined;
 
     return {
@@ -177,7 +290,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         tenantId,
         clientId: state.clientId,
         managedIdentityClientId: MANAGED_IDENTITY_CLIENT_ID,
+        userAssignedIdentity: { clientId: state.userAssignedClientId, principalId: state.userAssignedObjectId },
+        defaultFederatedCredential,
         userCount,
+        directory: state.directory,
         counters: state.counters,
         requests: log,
         clearRequestLog: () => {
@@ -193,14 +309,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             SERVICE_PRINCIPAL_ID,
             MANAGED_IDENTITY_CLIENT_ID,
             MANAGED_IDENTITY_OBJECT_ID,
+            state.userAssignedClientId,
+            state.userAssignedObjectId,
             origins.keyVault,
             secretName,
+            certificateName,
             state.callerTokens.apiClientId,
         ],
         secretHistory: () => state.clientSecrets.history(),
         userAt(index) {
             if (!Number.isSafeInteger(index) || index < 0 || index >= userCount) throw new RangeError(`No user at index ${index}`);
             return sandboxUserAt(state.seed, index);
+        },
+        expireDeltaTokens(answer) {
+            state.delta.expire(answer);
+        },
+        setDeltaReplays(on) {
+            state.delta.replays = on;
         },
         rotateSecret(rotate = {}) {
             const value = state.clientSecrets.add();
@@ -227,6 +352,33 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         disableSecret: () => {
             state.vault.disableLatest(secretName);
         },
+        get certificateThumbprint() {
+            return clientCertificate.thumbprintSha1;
+        },
+        get clientCertificate() {
+            return clientCertificate;
+        },
+        async rotateCertificate(rotate = {}) {
+            const next = await createSandboxCertificate();
+            certificateShape = { ...certificateShape, ...rotate.shape };
+            adoptCertificate(next);
+            if (rotate.revokeOld ?? true) state.appCertificates.removeAllBut(next.thumbprintSha1);
+            return next.thumbprintSha1;
+        },
+        writeCertificateSecret(shape) {
+            certificateShape = { ...certificateShape, ...shape };
+            writeCertificate();
+        },
+        unregisterCertificates: () => {
+            state.appCertificates.removeAllBut(undefined);
+        },
+        addFederatedCredential(fic) {
+            state.federatedCredentials.add(fic);
+        },
+        removeFederatedCredentials: () => {
+            state.federatedCredentials.removeAll();
+        },
+        sensitiveValues: () => [...state.sensitive, ...state.delta.deltaTokens()],
         close() {
             detachIdentity();
             closed ??= Promise.all(servers.map((s) => s.close())).then(() => undefined);

@@ -13,6 +13,8 @@ export interface StorageFaultProxy {
     conflictManifestWrites(count: number): void;
     /** The next `count` reads of `latest.json` get `status` (e.g. 403: the identity lost its role). */
     failManifestReads(count: number, status: number): void;
+    /** The next `count` downloads of a snapshot (an incremental run reading its base) get `status`. */
+    failSnapshotReads(count: number, status: number): void;
     close(): Promise<void>;
 }
 
@@ -28,6 +30,7 @@ export async function startStorageFaultProxy(azurite: Azurite): Promise<StorageF
     let blockFault = { after: Infinity, remaining: 0, status: 500 };
     let manifestConflicts = 0;
     let manifestReadFault = { remaining: 0, status: 500 };
+    let snapshotReadFault = { remaining: 0, status: 500 };
 
     const handle = (req: IncomingMessage, res: ServerResponse): void => {
         const url = new URL(req.url ?? '/', upstream.origin);
@@ -50,6 +53,16 @@ export async function startStorageFaultProxy(azurite: Azurite): Promise<StorageF
             req.resume();
             const { status } = manifestReadFault;
             storageError(res, status, status === 403 ? 'AuthorizationPermissionMismatch' : 'InternalError', 'Injected fault.');
+            return;
+        }
+        if (req.method === 'GET' && url.pathname.includes('/snapshots/') && snapshotReadFault.remaining > 0) {
+            snapshotReadFault.remaining -= 1;
+            storageError(
+                res,
+                snapshotReadFault.status,
+                snapshotReadFault.status === 403 ? 'AuthorizationFailure' : 'InternalError',
+                'Injected fault.',
+            );
             return;
         }
         const proxied = forward(
@@ -79,6 +92,9 @@ export async function startStorageFaultProxy(azurite: Azurite): Promise<StorageF
         },
         failManifestReads(count, status) {
             manifestReadFault = { remaining: count, status };
+        },
+        failSnapshotReads(count, status) {
+            snapshotReadFault = { remaining: count, status };
         },
         async close() {
             server.closeAllConnections();

@@ -46,7 +46,7 @@ async function pipeline(sink: 'discard' | 'azurite'): Promise<Run> {
     const settings = loadExportSettings(process.env);
     const store = sink === 'discard' ? new DiscardSnapshotStore() : createExportRuntime(process.env).store;
     const started = performance.now();
-    const { manifest } = await runSnapshotExport({ users: runtime.users, store, settings });
+    const { manifest } = await runSnapshotExport({ graph: runtime.graph, store, settings });
     return { elapsedMs: performance.now() - started, pages: manifest.pageCount };
 }
 

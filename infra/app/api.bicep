@@ -94,6 +94,9 @@ param usersExportRetentionDays int
 @description('USERS_EXPORT_GZIP')
 param usersExportGzip bool
 
+@description('USERS_EXPORT_FULL_EVERY_DAYS')
+param usersExportFullEveryDays int
+
 @description('API_AUDIENCE: audiences of caller tokens; empty until the post-provision hook created the API registration.')
 param apiAudience string
 
@@ -213,6 +216,7 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     USERS_EXPORT_SELECT: usersExportSelect
     USERS_EXPORT_RETENTION_DAYS: string(usersExportRetentionDays)
     USERS_EXPORT_GZIP: usersExportGzip ? 'true' : 'false'
+    USERS_EXPORT_FULL_EVERY_DAYS: string(usersExportFullEveryDays)
     // Caller authorization: like GRAPH_CLIENT_ID, API_AUDIENCE comes from the azd environment, where the
     // post-provision hook stores it, so a provision never blanks it.
     API_AUDIENCE: apiAudience

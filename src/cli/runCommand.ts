@@ -3,11 +3,13 @@ import type { Environment } from '../config/readSettings.js';
 import { FolderSnapshotStore } from '../export/FolderSnapshotStore.js';
 import { runSnapshotExport } from '../export/runSnapshotExport.js';
 import { consoleLogger } from '../logging/consoleLogger.js';
+import type { Logger } from '../logging/Logger.js';
 import { writeNdjson } from '../ndjson/writeNdjson.js';
 import { createExportRuntime, type ExportRuntime } from '../runtime/createExportRuntime.js';
 import { createProcessKeyRing } from '../runtime/createPageTokenKeyRing.js';
 import { createRuntime } from '../runtime/createRuntime.js';
 import { parseUsersQuery } from '../users/UsersQuery.js';
+import { createProgressReporter } from './createProgressReporter.js';
 
 export interface CliCommand {
     readonly name: 'list' | 'export';
@@ -16,6 +18,8 @@ export interface CliCommand {
     readonly all: boolean;
     /** export: a local folder instead of the configured blob storage. */
     readonly to?: string;
+    /** export: read the whole directory even when only the changes are needed. */
+    readonly full?: boolean;
 }
 
 /** Runs one CLI command through the same core as the functions. Returns the exit code. */
@@ -27,7 +31,32 @@ export async function runCommand(command: CliCommand, env: Environment): Promise
             command.to === undefined
                 ? createExportRuntime(env)
                 : { settings: loadExportSettings(env), store: new FolderSnapshotStore(command.to) };
-        const result = await runSnapshotExport({ users: runtime.users, ...target, logger: consoleLogger });
+        const progress = createProgressReporter({ stream: process.stderr });
+        // A log line first erases the progress line, which the next page redraws.
+        const logger: Logger = {
+            info: (m) => {
+                progress.clear();
+                consoleLogger.info(m);
+            },
+            warn: (m) => {
+                progress.clear();
+                consoleLogger.warn(m);
+            },
+            error: (m) => {
+                progress.clear();
+                consoleLogger.error(m);
+            },
+        };
+        const result = await runSnapshotExport({
+            graph: runtime.graph,
+            ...target,
+            logger,
+            full: command.full === true,
+            onProgress: (p) => {
+                progress.update(p);
+            },
+        });
+        progress.done();
         // The manifest on stdout (scriptable); where it went is on stderr.
         await writeNdjson([result.manifest]);
         consoleLogger.info(`Snapshot: ${result.snapshotLocation}\nManifest: ${target.store.location}/latest.json`);

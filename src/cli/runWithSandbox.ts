@@ -1,3 +1,4 @@
+import type { GraphCredentialKind } from '../config/CoreSettings.js';
 import type { Environment } from '../config/readSettings.js';
 
 // A variable, so bundlers and readers see this is a dev-only, on-demand load.
@@ -6,7 +7,7 @@ const SANDBOX_MODULE = '../../sandbox/index.js';
 interface SandboxModule {
     runTrustingSandboxCa(args: readonly string[]): Promise<number>;
     loadSandboxCa(dir: string): Promise<unknown>;
-    startSandbox(options: { userCount: number; ca: unknown }): Promise<{
+    startSandbox(options: { userCount: number; ca: unknown; credential: GraphCredentialKind }): Promise<{
         readonly settings: Readonly<Record<string, string>>;
         close(): Promise<void>;
     }>;
@@ -15,6 +16,8 @@ interface SandboxModule {
 
 export interface SandboxRunOptions {
     readonly userCount: number;
+    /** The GRAPH_CREDENTIAL mode the sandbox's settings are for. */
+    readonly credential: GraphCredentialKind;
     /** Also start an in-memory Azurite and point USERS_EXPORT_STORAGE at it. */
     readonly azurite: boolean;
 }
@@ -34,7 +37,11 @@ export async function runWithSandbox(
     if (caDir === undefined || process.env.NODE_EXTRA_CA_CERTS === undefined) {
         return sandbox.runTrustingSandboxCa([...process.execArgv, process.argv[1] ?? '', ...argv]);
     }
-    const instance = await sandbox.startSandbox({ userCount: options.userCount, ca: await sandbox.loadSandboxCa(caDir) });
+    const instance = await sandbox.startSandbox({
+        userCount: options.userCount,
+        ca: await sandbox.loadSandboxCa(caDir),
+        credential: options.credential,
+    });
     const azurite = options.azurite ? await sandbox.startAzurite() : undefined;
     try {
         // @azure/identity reads IDENTITY_ENDPOINT from process.env itself.

@@ -8,9 +8,16 @@ export interface ExportSettings {
     readonly select: readonly string[];
     readonly gzip: boolean;
     readonly retentionDays: number;
+    /** A run re-reads the whole directory when the last full read is at least this many days old. */
+    readonly fullEveryDays: number;
 }
 
-const EXPORT_SETTING_NAMES = ['USERS_EXPORT_SELECT', 'USERS_EXPORT_GZIP', 'USERS_EXPORT_RETENTION_DAYS'] as const;
+const EXPORT_SETTING_NAMES = [
+    'USERS_EXPORT_SELECT',
+    'USERS_EXPORT_GZIP',
+    'USERS_EXPORT_RETENTION_DAYS',
+    'USERS_EXPORT_FULL_EVERY_DAYS',
+] as const;
 
 export function loadExportSettings(env: Environment): ExportSettings {
     const s = readSettings(env, EXPORT_SETTING_NAMES);
@@ -24,5 +31,6 @@ export function loadExportSettings(env: Environment): ExportSettings {
         select: select.select,
         gzip: s.USERS_EXPORT_GZIP as boolean,
         retentionDays: s.USERS_EXPORT_RETENTION_DAYS as number,
+        fullEveryDays: s.USERS_EXPORT_FULL_EVERY_DAYS as number,
     };
 }

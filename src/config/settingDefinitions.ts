@@ -57,9 +57,10 @@ export const settingDefinitions = [
     {
         name: 'KEY_VAULT_URL',
         kind: 'https-url',
-        required: true,
+        required: false,
         scope: 'azure',
-        description: 'Vault URI holding the client secret, e.g. `https://kv-x.vault.azure.net`. Must be https.',
+        description:
+            'Vault URI holding the client secret or certificate, e.g. `https://kv-x.vault.azure.net`. Must be https. Required when `GRAPH_CREDENTIAL` is `keyVaultSecret` or `keyVaultCertificate`; not read with `managedIdentity`.',
     },
     {
         name: 'GRAPH_CLIENT_SECRET_NAME',
@@ -99,7 +100,7 @@ export const settingDefinitions = [
         required: false,
         scope: 'azure',
         description:
-            'Client id of the user-assigned managed identity used for Key Vault (standard @azure/identity variable). Unset: system-assigned.',
+            'Client id of the user-assigned managed identity (standard @azure/identity variable): it reads Key Vault and, with `GRAPH_CREDENTIAL=managedIdentity`, is the federated credential the app registration trusts (required then: system-assigned identities cannot be federated credentials). Unset: system-assigned, Key Vault modes only.',
     },
     {
         name: 'KEY_VAULT_DISABLE_CHALLENGE_RESOURCE_VERIFICATION',
@@ -140,7 +141,8 @@ export const settingDefinitions = [
         required: false,
         defaultValue: '300',
         scope: 'azure',
-        description: 'How long a client secret read from Key Vault is reused before it is read again (rotation pick-up time).',
+        description:
+            'How long a client secret or certificate read from Key Vault is reused before it is read again (rotation pick-up time).',
     },
     {
         name: 'USERS_EXPORT_STORAGE',
@@ -196,6 +198,15 @@ export const settingDefinitions = [
         defaultValue: '30',
         scope: 'azure',
         description: 'Snapshots older than this many days are deleted; the one `latest.json` names is always kept.',
+    },
+    {
+        name: 'USERS_EXPORT_FULL_EVERY_DAYS',
+        kind: 'positive-integer',
+        required: false,
+        defaultValue: '7',
+        scope: 'azure',
+        description:
+            'Runs read only what changed since the last run (Graph delta query); at least every this many days a run re-reads the whole directory instead.',
     },
     {
         name: 'USERS_EXPORT_GZIP',

@@ -4,12 +4,14 @@ import { AppError, type AppErrorCode, type AppErrorOptions } from './AppError.js
 /** A setting is missing or malformed. Lists every bad setting by name. */
 export class ConfigurationError extends AppError {
     readonly settings: readonly string[];
+    readonly problems: readonly { readonly name: string; readonly problem: string }[];
     constructor(problems: readonly { readonly name: string; readonly problem: string }[]) {
         super('ConfigurationInvalid', `Invalid configuration: ${problems.map((p) => `${p.name} ${p.problem}`).join('; ')}`, {
             status: 500,
             hint: 'Set these app settings (local.settings.json Values when running locally).',
         });
         this.settings = problems.map((p) => p.name);
+        this.problems = problems;
     }
 }
 
@@ -91,14 +93,17 @@ export class TokenError extends AppError {
 export class GraphError extends AppError {
     readonly httpStatus: number | undefined;
     readonly graphCode: string | undefined;
+    /** `error.innerError.code` of Graph's answer, when it has one. */
+    readonly graphInnerCode: string | undefined;
     constructor(
         code: AppErrorCode,
         message: string,
-        options: AppErrorOptions & { readonly httpStatus?: number; readonly graphCode?: string },
+        options: AppErrorOptions & { readonly httpStatus?: number; readonly graphCode?: string; readonly graphInnerCode?: string },
     ) {
         super(code, message, { status: 502, ...options });
         this.httpStatus = options.httpStatus;
         this.graphCode = options.graphCode;
+        this.graphInnerCode = options.graphInnerCode;
     }
 }
 

@@ -1,13 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
-import { ExportConflictError } from '../errors/errorClasses.js';
-import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './SnapshotManifest.js';
-import type { SnapshotStore, StoredManifest } from './SnapshotStore.js';
+import { DocumentStore } from './DocumentStore.js';
+import type { StoredText } from './SnapshotStore.js';
 import { toStorageError } from './toStorageError.js';
 
 /** Blocks staged per request and held in memory at once: memory stays near BLOCK_SIZE × BLOCKS_IN_FLIGHT. */
 const BLOCK_SIZE = 4 * 1024 * 1024;
 const BLOCKS_IN_FLIGHT = 2;
+/** A snapshot download that breaks off resumes from where it stopped (the SDK re-requests the rest). */
+const DOWNLOAD_RETRIES = 5;
 
 export interface BlobSnapshotStoreOptions {
     /** Create the container when missing: only for connection strings (Azurite); in Azure, Bicep creates it. */
@@ -16,14 +17,16 @@ export interface BlobSnapshotStoreOptions {
 
 /**
  * Snapshots as block blobs: `uploadStream` stages blocks and commits the block list only at the
- * end, so a failed run leaves nothing visible. `latest.json` is replaced with an ETag condition.
+ * end, so a failed run leaves nothing visible. `latest.json` and `delta-state.json` are replaced
+ * with an ETag condition.
  */
-export class BlobSnapshotStore implements SnapshotStore {
+export class BlobSnapshotStore extends DocumentStore {
     readonly location: string;
     readonly #container: ContainerClient;
     readonly #options: BlobSnapshotStoreOptions;
 
     constructor(container: ContainerClient, options: BlobSnapshotStoreOptions) {
+        super();
         this.#container = container;
         this.#options = options;
         this.location = container.url;
@@ -34,21 +37,6 @@ export class BlobSnapshotStore implements SnapshotStore {
         await this.#call('create the container', () => this.#container.createIfNotExists());
     }
 
-    async readManifest(): Promise<StoredManifest | undefined> {
-        const blob = this.#container.getBlobClient(MANIFEST_NAME);
-        try {
-            const response = await blob.download();
-            const text = await streamToText(response.readableStreamBody);
-            if (response.etag === undefined) throw new Error('the download response has no ETag');
-            return { manifest: parseManifest(text, `${this.location}/${MANIFEST_NAME}`), etag: response.etag };
-        } catch (error) {
-            const status = (error as { statusCode?: unknown }).statusCode;
-            // No manifest (or, before the first run, no container): no export has completed.
-            if (status === 404) return undefined;
-            throw toStorageError(error, `read ${MANIFEST_NAME}`, this.location);
-        }
-    }
-
     async writeSnapshot(name: string, content: Readable, contentType: string): Promise<void> {
         await this.#call(`write ${name}`, () =>
             this.#container
@@ -57,18 +45,13 @@ export class BlobSnapshotStore implements SnapshotStore {
         );
     }
 
-    async writeManifest(manifest: SnapshotManifest, expectedEtag: string | undefined): Promise<void> {
-        const body = `${JSON.stringify(manifest, null, 2)}\n`;
+    async readSnapshot(name: string): Promise<Readable | undefined> {
         try {
-            await this.#container.getBlockBlobClient(MANIFEST_NAME).upload(body, Buffer.byteLength(body), {
-                conditions: expectedEtag === undefined ? { ifNoneMatch: '*' } : { ifMatch: expectedEtag },
-                blobHTTPHeaders: { blobContentType: 'application/json', blobCacheControl: 'no-store' },
-            });
+            const response = await this.#container.getBlobClient(name).download(0, undefined, { maxRetryRequests: DOWNLOAD_RETRIES });
+            return response.readableStreamBody as Readable | undefined;
         } catch (error) {
-            const status = (error as { statusCode?: unknown }).statusCode;
-            // 412: the ETag moved on; 409: a manifest appeared although none existed at the start.
-            if (status === 412 || status === 409) throw new ExportConflictError(manifest.blobName);
-            throw toStorageError(error, `write ${MANIFEST_NAME}`, this.location);
+            if ((error as { statusCode?: unknown }).statusCode === 404) return undefined;
+            throw toStorageError(error, `read ${name}`, this.location);
         }
     }
 
@@ -76,11 +59,50 @@ export class BlobSnapshotStore implements SnapshotStore {
         await this.#call(`delete ${name}`, () => this.#container.getBlobClient(name).deleteIfExists());
     }
 
-    async *listSnapshots(): AsyncIterable<string> {
+    listSnapshots(): AsyncIterable<string> {
+        return this.#list('snapshots/');
+    }
+
+    listChanges(): AsyncIterable<string> {
+        return this.#list('changes/');
+    }
+
+    async *#list(prefix: string): AsyncIterable<string> {
         try {
-            for await (const item of this.#container.listBlobsFlat({ prefix: 'snapshots/' })) yield item.name;
+            for await (const item of this.#container.listBlobsFlat({ prefix })) yield item.name;
         } catch (error) {
-            throw toStorageError(error, 'list snapshots', this.location);
+            throw toStorageError(error, `list ${prefix}`, this.location);
+        }
+    }
+
+    protected async readDocument(name: string): Promise<StoredText | undefined> {
+        const blob = this.#container.getBlobClient(name);
+        try {
+            const response = await blob.download();
+            const text = await streamToText(response.readableStreamBody);
+            if (response.etag === undefined) throw new Error('the download response has no ETag');
+            return { text, etag: response.etag };
+        } catch (error) {
+            const status = (error as { statusCode?: unknown }).statusCode;
+            // No such blob (or, before the first run, no container): nothing was written yet.
+            if (status === 404) return undefined;
+            throw toStorageError(error, `read ${name}`, this.location);
+        }
+    }
+
+    /** Replaces `name` if it is still at `expectedEtag` (undefined: only if absent); false when another writer got there first. */
+    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
+        try {
+            await this.#container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
+                conditions: expectedEtag === undefined ? { ifNoneMatch: '*' } : { ifMatch: expectedEtag },
+                blobHTTPHeaders: { blobContentType: 'application/json', blobCacheControl: 'no-store' },
+            });
+            return true;
+        } catch (error) {
+            const status = (error as { statusCode?: unknown }).statusCode;
+            // 412: the ETag moved on; 409: the blob appeared although none existed at the start.
+            if (status === 412 || status === 409) return false;
+            throw toStorageError(error, `write ${name}`, this.location);
         }
     }
 

@@ -4,21 +4,23 @@ import { mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/p
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ExportConflictError } from '../errors/errorClasses.js';
-import { MANIFEST_NAME, parseManifest, type SnapshotManifest } from './SnapshotManifest.js';
-import type { SnapshotStore, StoredManifest } from './SnapshotStore.js';
+import { DocumentStore } from './DocumentStore.js';
+import type { StoredText } from './SnapshotStore.js';
 
 /** Suffix of a snapshot still being written; never listed as a snapshot. */
 const PARTIAL = '.partial';
+/** Owner-only: the delta state holds a bearer-grade cursor, snapshots the directory itself. */
+const PRIVATE_FILE = 0o600;
 
 /**
  * The container layout in a local folder, for `graph-users export --to <dir>`. Files appear
  * under their final names only by rename, so a reader never sees half a snapshot or manifest.
  */
-export class FolderSnapshotStore implements SnapshotStore {
+export class FolderSnapshotStore extends DocumentStore {
     readonly location: string;
 
     constructor(folder: string) {
+        super();
         this.location = resolve(folder);
     }
 
@@ -26,17 +28,11 @@ export class FolderSnapshotStore implements SnapshotStore {
         await mkdir(this.location, { recursive: true });
     }
 
-    async readManifest(): Promise<StoredManifest | undefined> {
-        const bytes = await this.#readManifestBytes();
-        if (bytes === undefined) return undefined;
-        return { manifest: parseManifest(bytes.toString('utf8'), join(this.location, MANIFEST_NAME)), etag: etagOf(bytes) };
-    }
-
     async writeSnapshot(name: string, content: Readable): Promise<void> {
         const file = this.#path(name);
         await mkdir(dirname(file), { recursive: true });
         try {
-            await pipeline(content, createWriteStream(`${file}${PARTIAL}`, { flags: 'wx' }));
+            await pipeline(content, createWriteStream(`${file}${PARTIAL}`, { flags: 'wx', mode: PRIVATE_FILE }));
             await rename(`${file}${PARTIAL}`, file);
         } catch (error) {
             await rm(`${file}${PARTIAL}`, { force: true });
@@ -44,29 +40,13 @@ export class FolderSnapshotStore implements SnapshotStore {
         }
     }
 
-    /**
-     * A filesystem has no compare-and-swap: an exclusive lock file serialises writers, and the
-     * ETag (sha256 of the file) is compared under it.
-     */
-    async writeManifest(manifest: SnapshotManifest, expectedEtag: string | undefined): Promise<void> {
-        const target = join(this.location, MANIFEST_NAME);
-        const lock = `${target}.lock`;
-        let handle;
+    async readSnapshot(name: string): Promise<Readable | undefined> {
         try {
-            handle = await open(lock, 'wx');
+            // Opened here, so a missing file is an answer now rather than a stream error later.
+            return (await open(this.#path(name), 'r')).createReadStream();
         } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw new ExportConflictError(manifest.blobName);
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
             throw error;
-        }
-        try {
-            const current = await this.#readManifestBytes();
-            if ((current === undefined ? undefined : etagOf(current)) !== expectedEtag) throw new ExportConflictError(manifest.blobName);
-            const temporary = `${target}.${randomBytes(4).toString('hex')}.tmp`;
-            await writeFile(temporary, `${JSON.stringify(manifest, null, 2)}\n`, { flag: 'wx' });
-            await rename(temporary, target);
-        } finally {
-            await handle.close();
-            await rm(lock, { force: true });
         }
     }
 
@@ -74,36 +54,68 @@ export class FolderSnapshotStore implements SnapshotStore {
         await rm(this.#path(name), { force: true });
     }
 
-    async *listSnapshots(): AsyncIterable<string> {
+    listSnapshots(): AsyncIterable<string> {
+        return this.#list('snapshots');
+    }
+
+    listChanges(): AsyncIterable<string> {
+        return this.#list('changes');
+    }
+
+    async *#list(folder: string): AsyncIterable<string> {
         let entries: string[];
         try {
-            entries = await readdir(join(this.location, 'snapshots'), { recursive: true });
+            entries = await readdir(join(this.location, folder), { recursive: true });
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
             throw error;
         }
         for (const entry of entries) {
-            if (entry.endsWith('.ndjson') || entry.endsWith('.ndjson.gz')) yield `snapshots/${entry.split(sep).join('/')}`;
+            if (entry.endsWith('.ndjson') || entry.endsWith('.ndjson.gz')) yield `${folder}/${entry.split(sep).join('/')}`;
         }
     }
 
-    async #readManifestBytes(): Promise<Buffer | undefined> {
+    /**
+     * A filesystem has no compare-and-swap: an exclusive lock file serialises writers, and the
+     * ETag (sha256 of the file) is compared under it. Another writer holding the lock is a conflict.
+     */
+    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
+        const target = join(this.location, name);
+        const lock = `${target}.lock`;
+        let handle;
         try {
-            return await readFile(join(this.location, MANIFEST_NAME));
+            handle = await open(lock, 'wx');
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+            throw error;
+        }
+        try {
+            if ((await this.readDocument(name))?.etag !== expectedEtag) return false;
+            const temporary = `${target}.${randomBytes(4).toString('hex')}.tmp`;
+            await writeFile(temporary, body, { flag: 'wx', mode: PRIVATE_FILE });
+            await rename(temporary, target);
+            return true;
+        } finally {
+            await handle.close();
+            await rm(lock, { force: true });
+        }
+    }
+
+    protected async readDocument(name: string): Promise<StoredText | undefined> {
+        let bytes: Buffer;
+        try {
+            bytes = await readFile(join(this.location, name));
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
             throw error;
         }
+        return { text: bytes.toString('utf8'), etag: createHash('sha256').update(bytes).digest('hex') };
     }
 
-    /** Names come from snapshotName(), never from input; the check keeps it that way. */
+    /** Names come from snapshotName()/changesName(), never from input; the check keeps it that way. */
     #path(name: string): string {
         const file = resolve(this.location, name);
         if (!file.startsWith(`${this.location}${sep}`)) throw new Error(`Snapshot name escapes the export folder: ${name}`);
         return file;
     }
-}
-
-function etagOf(bytes: Buffer): string {
-    return createHash('sha256').update(bytes).digest('hex');
 }

@@ -3,37 +3,37 @@ import { Transform, type Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { ensureErrorType } from '../errors/ensureErrorType.js';
 import { ExportError } from '../errors/errorClasses.js';
-import type { GraphUser } from '../graph/GraphUser.js';
 import type { Logger } from '../logging/Logger.js';
-import { writeNdjson } from '../ndjson/writeNdjson.js';
-import { MANIFEST_SCHEMA_VERSION, type SnapshotManifest } from './SnapshotManifest.js';
+import { writeChunk } from '../ndjson/writeChunk.js';
+import type { StoredFile } from './SnapshotManifest.js';
 import type { SnapshotStore } from './SnapshotStore.js';
-import type { ExportSummary, UsersSink } from './UsersSink.js';
 
 export interface SnapshotSinkOptions {
     readonly store: SnapshotStore;
-    readonly runId: string;
+    /** A snapshot or change file name. */
     readonly blobName: string;
     readonly gzip: boolean;
-    readonly select: readonly string[];
-    /** ETag of `latest.json` read before the run started; undefined when there was none. */
-    readonly expectedEtag: string | undefined;
     readonly logger?: Logger;
 }
 
+/** The content type of an NDJSON file as stored; gzip files are not marked Content-Encoding, so nothing unzips them unasked. */
+export function ndjsonContentType(gzip: boolean): string {
+    return gzip ? 'application/gzip' : 'application/x-ndjson';
+}
+
 /**
- * Streams pages as NDJSON (optionally gzip) into the store while they arrive, hashing the stored
- * bytes on the way; `commit` writes `latest.json` only after the snapshot itself is committed.
- * The upload starts at construction so that writes meet its backpressure from the first page.
+ * Streams NDJSON bytes (optionally gzipped) into the store while they are produced, hashing the
+ * stored bytes on the way. The upload starts at construction so that writes meet its
+ * backpressure from the first line. Nothing is visible until `finish`; `discard` undoes the file
+ * whether or not it was finished.
  */
-export class SnapshotSink implements UsersSink {
+export class SnapshotSink {
     readonly #options: SnapshotSinkOptions;
     readonly #head: Writable;
     readonly #upload: Promise<void>;
     readonly #hash = createHash('sha256');
     #bytes = 0;
-    #snapshotCommitted = false;
-    #manifest: SnapshotManifest | undefined;
+    #committed = false;
 
     constructor(options: SnapshotSinkOptions) {
         this.#options = options;
@@ -54,61 +54,39 @@ export class SnapshotSink implements UsersSink {
         } else {
             this.#head = measure;
         }
-        this.#upload = options.store.writeSnapshot(options.blobName, measure, options.gzip ? 'application/gzip' : 'application/x-ndjson');
+        this.#upload = options.store.writeSnapshot(options.blobName, measure, ndjsonContentType(options.gzip));
         // A failed upload must wake a writer that waits for 'drain'.
         this.#upload.catch((error: unknown) => {
             this.#head.destroy(ensureErrorType(error));
         });
     }
 
-    /** The manifest written to `latest.json`; only after a successful commit. */
-    get manifest(): SnapshotManifest {
-        if (this.#manifest === undefined) throw new Error('The snapshot has not been committed.');
-        return this.#manifest;
+    /** Whole lines, each ending in "\n". */
+    async writeLines(lines: Uint8Array): Promise<void> {
+        if (lines.length > 0) await writeChunk(lines, this.#head);
     }
 
-    async writePage(users: readonly GraphUser[]): Promise<void> {
-        await writeNdjson(users, this.#head);
-    }
-
-    async commit(summary: ExportSummary): Promise<void> {
+    /** Ends the stream and waits until the file is committed; returns what was stored. */
+    async finish(): Promise<StoredFile> {
         this.#head.end();
         await this.#upload;
-        this.#snapshotCommitted = true;
-        const finished = new Date();
-        const manifest: SnapshotManifest = {
-            schemaVersion: MANIFEST_SCHEMA_VERSION,
-            runId: this.#options.runId,
-            blobName: this.#options.blobName,
-            contentType: this.#options.gzip ? 'application/gzip' : 'application/x-ndjson',
-            gzip: this.#options.gzip,
-            userCount: summary.userCount,
-            pageCount: summary.pageCount,
-            bytes: this.#bytes,
-            sha256: this.#hash.digest('hex'),
-            select: this.#options.select,
-            startedAt: summary.startedAt,
-            finishedAt: finished.toISOString(),
-            durationMs: finished.getTime() - Date.parse(summary.startedAt),
-            graphRequests: summary.graphRequests,
-        };
-        await this.#options.store.writeManifest(manifest, this.#options.expectedEtag);
-        this.#manifest = manifest;
+        this.#committed = true;
+        return { blobName: this.#options.blobName, bytes: this.#bytes, sha256: this.#hash.digest('hex') };
     }
 
-    async abort(): Promise<void> {
-        if (!this.#snapshotCommitted) {
+    /** Makes sure the file is not left behind: aborts the upload, or deletes the committed file. */
+    async discard(): Promise<void> {
+        if (!this.#committed) {
             // Erroring the stream makes the upload fail before its block list is committed.
             this.#head.destroy(new ExportError('ExportFailed', 'The export was aborted before its snapshot was complete.'));
             await this.#upload.catch(() => undefined);
             return;
         }
-        // The snapshot was committed but latest.json was not updated (conflict or failure): remove it.
         try {
             await this.#options.store.deleteSnapshot(this.#options.blobName);
         } catch (thrown) {
             this.#options.logger?.warn(
-                `Could not delete the discarded snapshot ${this.#options.blobName} (retention removes it later): ${ensureErrorType(thrown).toLogString()}`,
+                `Could not delete the discarded file ${this.#options.blobName} (retention removes it later): ${ensureErrorType(thrown).toLogString()}`,
             );
         }
     }

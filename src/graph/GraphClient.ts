@@ -1,12 +1,13 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import { GraphError } from '../errors/errorClasses.js';
 import type { Logger } from '../logging/Logger.js';
 import type { AccessToken } from '../token/GraphTokenProvider.js';
 import { computeBackoff } from '../retry/computeBackoff.js';
 import type { GraphRequestStats, GraphUser, UsersPage } from './GraphUser.js';
+import { JsonSyntaxError } from '../json/scanJson.js';
 import { parseRetryAfter } from '../retry/parseRetryAfter.js';
-import { findNextLinkHint } from './findNextLinkHint.js';
+import { findNextLinkHintInBody } from './findNextLinkHint.js';
 import { resolveNextLink } from './resolveNextLink.js';
 import { toGraphError } from './toGraphError.js';
 
@@ -56,27 +57,51 @@ export interface CallOptions {
 
 const RETRYABLE_STATUS = new Set([429, 503, 504]);
 
-/** Sees a successful body before it is parsed; returns true when it started a request. */
-type BodyListener = (text: string) => boolean;
+/** A page that may link to the next one; the link is already checked to point at the configured Graph origin. */
+export interface LinkedPage {
+    readonly nextLink: string | undefined;
+}
 
-/** One page's request in `listUserPages`, with the request started ahead from its guessed nextLink. */
-interface PendingPage {
+/**
+ * Turns a successful response body into a page. Throwing JsonSyntaxError (or SyntaxError) means
+ * the body is malformed, which is retried like a network error; any other error is final.
+ */
+export type PageDecoder<P> = (body: Buffer, requestId: string | undefined) => P;
+
+/** Sees a successful body before it is decoded; returns true when it started a request. */
+type BodyListener = (body: Buffer) => boolean;
+
+/** What one `followPages` walk shares between its requests. */
+interface Walk<P> {
+    readonly call: CallOptions;
+    readonly decode: PageDecoder<P>;
+    /**
+     * Pages already answered in this walk (by linkKey): a nextLink back to one of them would loop
+     * forever. Hashes, not the URLs: a URL guessed from a body is a slice that pins kilobytes of it.
+     */
+    readonly followed: Set<string>;
+}
+
+/** One page's request in `followPages`, with the request started ahead from its guessed nextLink. */
+interface PendingPage<P> {
     readonly url: string;
     readonly controller: AbortController;
-    promise: Promise<UsersPage>;
+    promise: Promise<P>;
     /** The nextLink guessed from this page's raw body, origin already checked. */
     hint: string | undefined;
     /** False while the caller still holds the previous page: then no request may start ahead of this one. */
     mayRunAhead: boolean;
-    ahead: PendingPage | undefined;
+    ahead: PendingPage<P> | undefined;
 }
 
 /** Aborts a request nobody will read and waits until it has settled. */
-async function discard(pending: PendingPage): Promise<void> {
+async function discard<P>(pending: PendingPage<P>): Promise<void> {
     pending.controller.abort();
     if (pending.ahead !== undefined) await discard(pending.ahead);
     await pending.promise.catch(() => undefined);
 }
+
+const utf8 = new TextDecoder();
 
 /** Lists users through Graph with global fetch: paging, retries, timeouts and one 401 refresh. */
 export class GraphClient {
@@ -88,6 +113,11 @@ export class GraphClient {
         this.#options = options;
         this.#retry = { ...defaultRetryOptions, ...options.retry };
         this.#origin = new URL(options.graphEndpoint).origin;
+    }
+
+    /** The configured Graph endpoint (its origin is the only one that ever gets a token). */
+    get graphEndpoint(): string {
+        return this.#options.graphEndpoint;
     }
 
     /**
@@ -105,27 +135,54 @@ export class GraphClient {
 
     /** Fetches one page of users from a URL built by `usersUrl` or returned as a nextLink. */
     async getUsersPage(url: string, call: CallOptions = {}): Promise<UsersPage> {
-        return this.#getUsersPage(url, call, undefined);
+        return this.#getPage(url, call, this.#parseUsersPage, undefined);
+    }
+
+    /** Fetches one page from a Graph URL with the same retries, timeouts and 401 refresh as every page. */
+    async getPage<P>(url: string, decode: PageDecoder<P>, call: CallOptions = {}): Promise<P> {
+        return this.#getPage(url, call, decode, undefined);
     }
 
     /**
-     * Every page of users, following nextLinks until there are none. One request runs ahead of
-     * the page the caller holds: the next page's request starts as soon as its link is known,
-     * guessed from the raw body (`findNextLinkHint`) before the current page is parsed, and is
-     * used only if the parsed nextLink is the same. At most two pages are in memory; a request
-     * ahead is aborted and awaited on early exit, and its failure surfaces when its page is due.
+     * How many users the directory holds, as Graph estimates it (`$count` needs
+     * `ConsistencyLevel: eventual`, so it may lag a little): enough to size a run's structures.
      */
-    async *listUserPages(options: PageRequestOptions = {}, call: CallOptions = {}): AsyncGenerator<UsersPage> {
-        let current: PendingPage | undefined = this.#startPage(this.usersUrl(options), call, true);
+    async countUsers(call: CallOptions = {}): Promise<number> {
+        const url = new URL(`${this.#options.graphEndpoint}/v1.0/users`);
+        url.searchParams.set('$count', 'true');
+        url.searchParams.set('$top', '1');
+        url.searchParams.set('$select', 'id');
+        return this.#getPage(url.toString(), call, decodeCount, undefined, { ConsistencyLevel: 'eventual' });
+    }
+
+    /** Every page of users, parsed, following nextLinks until there are none (see `followPages`). */
+    listUserPages(options: PageRequestOptions = {}, call: CallOptions = {}): AsyncGenerator<UsersPage> {
+        return this.followPages(this.usersUrl(options), this.#parseUsersPage, call);
+    }
+
+    /**
+     * Every page from `firstUrl` on, following nextLinks until there are none. One request runs
+     * ahead of the page the caller holds: the next page's request starts as soon as its link is
+     * known, guessed from the raw body (`findNextLinkHint`) before the current page is decoded,
+     * and is used only if the decoded nextLink is the same. At most two pages are in memory; a
+     * request ahead is aborted and awaited on early exit, and its failure surfaces when its page
+     * is due. A nextLink to a page already answered in this walk stops it (GraphRepeatedNextLink)
+     * instead of looping forever.
+     */
+    async *followPages<P extends LinkedPage>(firstUrl: string, decode: PageDecoder<P>, call: CallOptions = {}): AsyncGenerator<P> {
+        const walk: Walk<P> = { call, decode, followed: new Set() };
+        let current: PendingPage<P> | undefined = this.#startPage(firstUrl, walk, true);
         try {
             while (current !== undefined) {
-                const page: UsersPage = await current.promise;
-                let next: PendingPage | undefined;
+                const page: P = await current.promise;
+                walk.followed.add(linkKey(current.url));
+                let next: PendingPage<P> | undefined;
                 if (page.nextLink !== undefined) {
+                    if (walk.followed.has(linkKey(page.nextLink))) throw repeatedNextLink(walk.followed.size);
                     next = current.ahead?.url === page.nextLink ? current.ahead : undefined;
                     if (next === undefined) {
                         if (current.ahead !== undefined) await discard(current.ahead);
-                        next = this.#startPage(page.nextLink, call, false);
+                        next = this.#startPage(page.nextLink, walk, false);
                     }
                 } else if (current.ahead !== undefined) {
                     await discard(current.ahead);
@@ -136,7 +193,7 @@ export class GraphClient {
                 yield page;
                 if (current !== undefined) {
                     current.mayRunAhead = true;
-                    if (current.hint !== undefined) current.ahead = this.#startPage(current.hint, call, false);
+                    if (current.hint !== undefined) current.ahead = this.#startPage(current.hint, walk, false);
                 }
             }
         } finally {
@@ -145,20 +202,21 @@ export class GraphClient {
     }
 
     /** Starts one page's request; `mayRunAhead`: whether its guessed nextLink may start the next one at once. */
-    #startPage(url: string, call: CallOptions, mayRunAhead: boolean): PendingPage {
+    #startPage<P>(url: string, walk: Walk<P>, mayRunAhead: boolean): PendingPage<P> {
         const controller = new AbortController();
-        const pending: PendingPage = {
+        const pending: PendingPage<P> = {
             url,
             controller,
-            promise: undefined as unknown as Promise<UsersPage>,
+            promise: undefined as unknown as Promise<P>,
             hint: undefined,
             mayRunAhead,
             ahead: undefined,
         };
-        const onBody = (text: string): boolean => {
+        const onBody = (body: Buffer): boolean => {
             if (pending.hint !== undefined) return false;
-            const hint = findNextLinkHint(text);
-            if (hint === undefined) return false;
+            const hint = findNextLinkHintInBody(body);
+            // A link back to an answered page is refused once decoded; never run ahead to it.
+            if (hint === undefined || hint === url || walk.followed.has(linkKey(hint))) return false;
             try {
                 // The token goes only to the configured origin, guessed link or not.
                 pending.hint = resolveNextLink(hint, this.#options.graphEndpoint);
@@ -166,19 +224,19 @@ export class GraphClient {
                 return false;
             }
             if (!pending.mayRunAhead || pending.ahead !== undefined) return false;
-            pending.ahead = this.#startPage(pending.hint, call, false);
+            pending.ahead = this.#startPage(pending.hint, walk, false);
             return true;
         };
-        const signal = call.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, call.signal]);
-        pending.promise = this.#getUsersPage(url, { ...call, signal }, onBody);
+        const signal = walk.call.signal === undefined ? controller.signal : AbortSignal.any([controller.signal, walk.call.signal]);
+        pending.promise = this.#getPage(url, { ...walk.call, signal }, walk.decode, onBody);
         // Awaited later (or discarded): a failure must not count as an unhandled rejection meanwhile.
         pending.promise.catch(() => undefined);
         return pending;
     }
 
-    async #getUsersPage(url: string, call: CallOptions, onBody: BodyListener | undefined): Promise<UsersPage> {
-        const { body, requestId } = await this.#getJson(url, call, onBody);
-        const value = (body as { value?: unknown }).value;
+    readonly #parseUsersPage: PageDecoder<UsersPage> = (bytes, requestId) => {
+        const body = JSON.parse(utf8.decode(bytes)) as unknown;
+        const value = (body as { value?: unknown } | null)?.value;
         if (!Array.isArray(value)) {
             throw new GraphError('GraphMalformedResponse', 'Graph returned a users page without a "value" array.', {
                 ...(requestId === undefined ? {} : { requestId }),
@@ -187,9 +245,15 @@ export class GraphClient {
         const rawNext = (body as { '@odata.nextLink'?: unknown })['@odata.nextLink'];
         const nextLink = rawNext === undefined || rawNext === null ? undefined : resolveNextLink(rawNext, this.#options.graphEndpoint);
         return { users: value as GraphUser[], nextLink, requestId };
-    }
+    };
 
-    async #getJson(url: string, call: CallOptions, onBody?: BodyListener): Promise<{ body: unknown; requestId: string | undefined }> {
+    async #getPage<P>(
+        url: string,
+        call: CallOptions,
+        decode: PageDecoder<P>,
+        onBody: BodyListener | undefined,
+        headers: Readonly<Record<string, string>> = {},
+    ): Promise<P> {
         // Defence in depth: nothing but the configured Graph origin ever gets the token.
         if (new URL(url).origin !== this.#origin) resolveNextLink(url, this.#options.graphEndpoint);
         const started = Date.now();
@@ -207,12 +271,17 @@ export class GraphClient {
             const requestStarted = performance.now();
             const clientRequestId = randomUUID();
             let status: number;
-            let text: string;
+            let body: Buffer;
             let requestId: string | undefined;
             let retryAfterHeader: string | null = null;
             try {
                 const response = await fetch(url, {
-                    headers: { Authorization: `Bearer ${token.token}`, Accept: 'application/json', 'client-request-id': clientRequestId },
+                    headers: {
+                        ...headers,
+                        Authorization: `Bearer ${token.token}`,
+                        Accept: 'application/json',
+                        'client-request-id': clientRequestId,
+                    },
                     // A redirect would carry the token to wherever it points.
                     redirect: 'error',
                     signal: combineSignals(AbortSignal.timeout(this.#retry.requestTimeoutMs), call.signal),
@@ -220,7 +289,8 @@ export class GraphClient {
                 status = response.status;
                 requestId = response.headers.get('request-id') ?? undefined;
                 retryAfterHeader = response.headers.get('retry-after');
-                text = await response.text();
+                // Bytes, not text: the export writes users' JSON as Graph sent it, with no decode and re-encode.
+                body = Buffer.from(await response.arrayBuffer());
                 if (stats !== undefined) stats.graphMs += performance.now() - requestStarted;
             } catch (error) {
                 if (stats !== undefined) stats.graphMs += performance.now() - requestStarted;
@@ -245,11 +315,12 @@ export class GraphClient {
             }
 
             if (status >= 200 && status < 300) {
-                // A request started ahead goes out now, not after this page's parse.
-                if (onBody?.(text) === true) await setImmediate();
+                // A request started ahead goes out now, not after this page's decoding.
+                if (onBody?.(body) === true) await setImmediate();
                 try {
-                    return { body: JSON.parse(text) as unknown, requestId };
+                    return decode(body, requestId);
                 } catch (error) {
+                    if (!(error instanceof SyntaxError || error instanceof JsonSyntaxError)) throw error;
                     const delay = this.#nextDelay(attempt, started, undefined);
                     if (delay === undefined) {
                         throw new GraphError(
@@ -267,6 +338,7 @@ export class GraphClient {
                 }
             }
 
+            const text = body.toString('utf8');
             if (requestId !== undefined) call.stats?.failedRequestIds.push(requestId);
             if (status === 401 && !refreshed) {
                 // The cached token may have been revoked or expired early: get a fresh one, once.
@@ -311,6 +383,30 @@ export class GraphClient {
         if (call.stats !== undefined) call.stats.retries += 1;
         await sleep(ms, undefined, call.signal === undefined ? {} : { signal: call.signal });
     }
+}
+
+function linkKey(url: string): string {
+    return createHash('sha256').update(url).digest('base64');
+}
+
+const decodeCount: PageDecoder<number> = (bytes, requestId) => {
+    const count = (JSON.parse(utf8.decode(bytes)) as { '@odata.count'?: unknown } | null)?.['@odata.count'];
+    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 0) {
+        throw new GraphError('GraphMalformedResponse', 'Graph answered $count=true without a count.', {
+            ...(requestId === undefined ? {} : { requestId }),
+        });
+    }
+    return count;
+};
+
+function repeatedNextLink(pagesRead: number): GraphError {
+    return new GraphError(
+        'GraphRepeatedNextLink',
+        `Graph returned an @odata.nextLink to a page already read in this run (after ${pagesRead} page(s)); following it would loop forever, so the run stopped.`,
+        {
+            hint: 'Retry later. If it persists, check for a proxy or cache between the app and Graph that replays responses, and report it to Microsoft with the request-id of the last page.',
+        },
+    );
 }
 
 function combineSignals(timeout: AbortSignal, outer: AbortSignal | undefined): AbortSignal {

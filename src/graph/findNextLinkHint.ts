@@ -14,6 +14,16 @@ export function findNextLinkHint(text: string): string | undefined {
 }
 
 /**
+ * The same guess from a raw body: only its first and last WINDOW bytes are decoded. A window may
+ * cut a multi-byte character at its edge; that only spoils a guess that is checked anyway.
+ */
+export function findNextLinkHintInBody(body: Uint8Array): string | undefined {
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    if (bytes.length <= 2 * WINDOW) return findNextLinkHint(bytes.toString('utf8'));
+    return fromHead(bytes.toString('utf8', 0, WINDOW)) ?? fromTail(bytes.toString('utf8', bytes.length - WINDOW));
+}
+
+/**
  * Walks the leading members of the top-level object while they are plain strings (`"key":"value"`),
  * so every key seen is certainly a top-level one; gives up at the first other value or at WINDOW.
  */

@@ -1,7 +1,12 @@
 import { GraphError } from '../errors/errorClasses.js';
 
 interface GraphErrorBody {
-    readonly error?: { readonly code?: unknown; readonly message?: unknown; readonly innerError?: Record<string, unknown> };
+    readonly error?: {
+        readonly code?: unknown;
+        readonly message?: unknown;
+        readonly innerError?: Record<string, unknown>;
+        readonly innererror?: Record<string, unknown>;
+    };
 }
 
 /** Maps a Graph error response to an error that says what to do, keeping Graph's request-id. */
@@ -19,11 +24,15 @@ export function toGraphError(
     }
     const graphCode = typeof body.error?.code === 'string' ? body.error.code : undefined;
     const graphMessage = typeof body.error?.message === 'string' ? body.error.message.slice(0, 500) : undefined;
-    const innerId = body.error?.innerError?.['request-id'];
+    // Graph spells it both ways; the inner code is the more specific one (e.g. syncStateNotFound under a generic code).
+    const inner = body.error?.innerError ?? body.error?.innererror;
+    const innerId = inner?.['request-id'];
+    const innerCode = inner?.code;
     const id = requestId ?? (typeof innerId === 'string' ? innerId : undefined);
     const base = {
         httpStatus: status,
         ...(graphCode === undefined ? {} : { graphCode }),
+        ...(typeof innerCode === 'string' ? { graphInnerCode: innerCode } : {}),
         ...(id === undefined ? {} : { requestId: id }),
     };
     const said = `${status}${graphCode === undefined ? '' : ` ${graphCode}`}${graphMessage === undefined ? '' : `: ${graphMessage}`}`;

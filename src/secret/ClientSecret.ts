@@ -1,8 +1,10 @@
-/** The app registration's client secret as read from Key Vault. `value` must never be logged. */
+/** A Key Vault secret as read: the client secret, or a certificate's secret. `value` must never be logged. */
 export interface ClientSecret {
     readonly value: string;
     /** Key Vault version id: safe to log, tells operators which rotation is in use. */
     readonly version: string;
+    /** Key Vault's content type, e.g. `application/x-pkcs12` for a certificate's secret; undefined when unset. */
+    readonly contentType: string | undefined;
 }
 
 export interface ClientSecretSource {

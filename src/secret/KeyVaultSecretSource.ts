@@ -1,7 +1,7 @@
 import type { KeyVaultSecret } from '@azure/keyvault-secrets';
 import { registerSensitiveValue } from '../errors/sanitizeText.js';
 import type { ClientSecret, ClientSecretSource } from './ClientSecret.js';
-import { toSecretError } from './toSecretError.js';
+import { toSecretError, type SecretPurpose } from './toSecretError.js';
 
 /** The part of `SecretClient` used here, so unit tests can pass a stand-in without a vault. */
 export interface SecretReader {
@@ -12,6 +12,8 @@ export interface KeyVaultSecretSourceOptions {
     readonly reader: SecretReader;
     readonly vaultUrl: string;
     readonly secretName: string;
+    /** What the secret holds, for the errors' fixes; default: the client secret. */
+    readonly purpose?: SecretPurpose;
     readonly ttlSeconds: number;
     /** Who reads the vault, named in the "grant this role" hint. */
     readonly identityDescription: string;
@@ -20,7 +22,7 @@ export interface KeyVaultSecretSourceOptions {
 }
 
 /**
- * Reads the client secret from Key Vault, reuses it for the TTL, and lets concurrent callers
+ * Reads a secret (the client secret, or a certificate's secret) from Key Vault, reuses it for the TTL, and lets concurrent callers
  * share one in-flight read so a cold burst makes exactly one vault request.
  */
 export class KeyVaultSecretSource implements ClientSecretSource {
@@ -69,7 +71,7 @@ export class KeyVaultSecretSource implements ClientSecretSource {
             throw toSecretError({ secretEmpty: true }, this.#options);
         }
         registerSensitiveValue(value);
-        const result: ClientSecret = { value, version: secret.properties.version ?? 'unknown' };
+        const result: ClientSecret = { value, version: secret.properties.version ?? 'unknown', contentType: secret.properties.contentType };
         this.#cached = { secret: result, expiresAt: this.#now() + this.#options.ttlSeconds * 1000 };
         return result;
     }

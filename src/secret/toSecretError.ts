@@ -1,17 +1,35 @@
 import { SecretError } from '../errors/errorClasses.js';
 
+/** What a Key Vault secret holds, so its errors name the right setting and command. */
+export interface SecretPurpose {
+    /** The setting that names the secret. */
+    readonly nameSetting: 'GRAPH_CLIENT_SECRET_NAME' | 'GRAPH_CLIENT_CERTIFICATE_NAME';
+    /** What it holds, in words. */
+    readonly holds: string;
+    /** The graph-app.sh command that writes a new version. */
+    readonly rotateCommand: string;
+}
+
+export const CLIENT_SECRET_PURPOSE: SecretPurpose = {
+    nameSetting: 'GRAPH_CLIENT_SECRET_NAME',
+    holds: 'the client secret',
+    rotateCommand: 'rotate-secret',
+};
+
 interface SecretContext {
     readonly vaultUrl: string;
     readonly secretName: string;
     readonly identityDescription: string;
+    readonly purpose?: SecretPurpose;
 }
 
 /** Maps what the Key Vault SDK or the credential threw to an error that says what to do. */
 export function toSecretError(error: unknown, context: SecretContext): SecretError {
-    const { vaultUrl, secretName, identityDescription } = context;
+    const { vaultUrl, secretName, identityDescription, purpose = CLIENT_SECRET_PURPOSE } = context;
+    const rotate = `scripts/postprovision/graph-app.sh ${purpose.rotateCommand}`;
     if (typeof error === 'object' && error !== null && 'secretEmpty' in error) {
         return new SecretError('KeyVaultSecretNotFound', `Secret "${secretName}" in ${vaultUrl} has no value.`, {
-            hint: `Write the client secret to it (scripts/postprovision/graph-app.sh rotate-secret).`,
+            hint: `Write ${purpose.holds} to it (${rotate}).`,
         });
     }
     const e = error as {
@@ -42,14 +60,14 @@ export function toSecretError(error: unknown, context: SecretContext): SecretErr
     if (status === 404 || code === 'SecretNotFound') {
         return new SecretError('KeyVaultSecretNotFound', `Secret "${secretName}" was not found in ${vaultUrl}.`, {
             ...base,
-            hint: 'Run the post-provision script (it writes the secret), or set GRAPH_CLIENT_SECRET_NAME to the right name.',
+            hint: `Run the post-provision script (it writes ${purpose.holds}), or set ${purpose.nameSetting} to the right name.`,
         });
     }
     const inner = innerErrorCode(error);
     if (status === 403 && (inner === 'SecretDisabled' || /disabled secret/i.test(message))) {
         return new SecretError('KeyVaultSecretDisabled', `Secret "${secretName}" in ${vaultUrl} is disabled.`, {
             ...base,
-            hint: 'Enable the current version of the secret, or write a new one with `rotate-secret`.',
+            hint: `Enable the current version of the secret, or write a new one with \`${rotate}\`.`,
         });
     }
     if (

@@ -1,14 +1,32 @@
 import { ConfidentialClientApplication, LogLevel, type AuthenticationResult } from '@azure/msal-node';
 import { registerSensitiveValue } from '../errors/sanitizeText.js';
-import type { ClientSecret, ClientSecretSource } from '../secret/ClientSecret.js';
+import type { GraphCredential, GraphCredentialSource } from '../credentials/GraphCredential.js';
 import type { Logger } from '../logging/Logger.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { computeBackoff } from '../retry/computeBackoff.js';
-import { isInvalidClientError, isTransientTokenError, toTokenError } from './toTokenError.js';
+import { computeBackoff, type BackoffOptions } from '../retry/computeBackoff.js';
+import { isTransientTokenError, toTokenError, type TokenContext } from './toTokenError.js';
 
 /** Token endpoint attempts for transient failures (429, 5xx, network), and their backoff. */
 const TOKEN_ATTEMPTS = 3;
 const TOKEN_BACKOFF = { baseDelayMs: 250, maxDelayMs: 2_000 };
+/**
+ * A new federated credential is refused (AADSTS70021) until it has propagated, typically seconds to a few
+ * minutes (Learn: workload identity federation, "Important considerations and restrictions"). Until the
+ * first token succeeds, such refusals are retried: about 30 s in all, then the error with its fix.
+ */
+export const PROPAGATION_RETRY: PropagationRetryOptions = { attempts: 6, baseDelayMs: 1_000, maxDelayMs: 8_000 };
+
+export interface PropagationRetryOptions extends BackoffOptions {
+    readonly attempts: number;
+}
+
+/**
+ * Loopback authorities can only be local emulators (the sandbox): MSAL cannot validate them by instance
+ * discovery, so they are trusted as known authorities. Any other host is left to MSAL's authority validation.
+ * Microsoft's login hosts are in msal-common's built-in metadata (AuthorityMetadata.ts, no network call);
+ * anything else goes through instance discovery, so a mistyped AUTHORITY_HOST fails before a credential is sent.
+ */
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 export interface GraphTokenProviderOptions {
     readonly tenantId: string;
@@ -16,32 +34,36 @@ export interface GraphTokenProviderOptions {
     readonly authorityHost: string;
     /** Graph base URL; the scope is `<graphEndpoint>/.default`. */
     readonly graphEndpoint: string;
-    readonly secrets: ClientSecretSource;
+    readonly credentials: GraphCredentialSource;
     readonly logger?: Logger;
     readonly timeoutMs?: number;
+    /** Retries of AADSTS70021 before the first success (tests shorten them). */
+    readonly propagationRetry?: PropagationRetryOptions;
 }
 
 export interface AccessToken {
     readonly token: string;
     readonly expiresOn: Date | undefined;
     readonly fromCache: boolean;
-    /** How long this acquisition waited for Key Vault and for MSAL/Entra ID. */
+    /** How long this acquisition waited for Key Vault (0 with the managed identity) and for MSAL/Entra ID. */
     readonly keyVaultMs: number;
     readonly tokenMs: number;
 }
 
 /**
- * The one token module both functions share. It keeps one MSAL confidential client per secret
- * value (MSAL's credential is fixed at construction), lets MSAL's cache serve warm calls, and
- * makes concurrent cold callers share one Key Vault read and one token request.
+ * The one token module both functions share, whatever the credential (client secret, certificate or the
+ * managed identity's federated token). It keeps one MSAL confidential client per credential value (MSAL's
+ * credential is fixed at construction), lets MSAL's cache serve warm calls, and makes concurrent cold
+ * callers share one credential read and one token request.
  */
 export class GraphTokenProvider {
     readonly #options: GraphTokenProviderOptions;
     readonly #scope: string;
-    #client: { secretValue: string; app: ConfidentialClientApplication } | undefined;
+    #client: { key: string; app: ConfidentialClientApplication } | undefined;
     #inFlight: Promise<AccessToken> | undefined;
     #inFlightForced: Promise<AccessToken> | undefined;
     #tokenRequests = 0;
+    #succeeded = false;
 
     constructor(options: GraphTokenProviderOptions) {
         this.#options = options;
@@ -74,32 +96,57 @@ export class GraphTokenProvider {
     }
 
     async #acquire(forceRefresh: boolean): Promise<AccessToken> {
+        const { credentials, logger } = this.#options;
         const started = performance.now();
-        const secret = await this.#options.secrets.getSecret();
+        const credential = await credentials.getCredential();
         let keyVaultMs = performance.now() - started;
         try {
-            return await this.#acquireWith(secret, forceRefresh, keyVaultMs);
+            return await this.#acquireWithPropagationRetry(credential, forceRefresh, keyVaultMs);
         } catch (error) {
-            if (!isInvalidClientError(error)) throw toTokenError(error, this.#options);
-            // Entra rejected the secret: it may have been rotated. Re-read it past the cache, once.
+            if (!credentials.isStaleCredentialError(error)) throw toTokenError(error, this.#context(credential));
+            // Entra rejected the credential: it may have been rotated. Re-read it past the cache, once.
             const rereadStarted = performance.now();
-            const fresh = await this.#options.secrets.getSecret({ refresh: true });
+            const fresh = await credentials.getCredential({ refresh: true });
             keyVaultMs += performance.now() - rereadStarted;
-            if (fresh.value === secret.value) throw toTokenError(error, this.#options);
-            this.#options.logger?.warn(
-                `Entra ID rejected client secret version ${secret.version}; retrying once with version ${fresh.version} from Key Vault.`,
+            if (fresh.key === credential.key) throw toTokenError(error, this.#context(credential));
+            logger?.warn(
+                `Entra ID rejected ${credential.facts().description}; retrying once with ${fresh.facts().description} from Key Vault.`,
             );
             try {
                 return await this.#acquireWith(fresh, true, keyVaultMs);
             } catch (retryError) {
-                throw toTokenError(retryError, this.#options);
+                throw toTokenError(retryError, this.#context(fresh));
             }
         }
     }
 
-    async #acquireWith(secret: ClientSecret, forceRefresh: boolean, keyVaultMs: number): Promise<AccessToken> {
+    #context(credential: GraphCredential): TokenContext {
+        const { tenantId, clientId, authorityHost } = this.#options;
+        return { tenantId, clientId, authorityHost, credential: credential.facts() };
+    }
+
+    /** Until the first token, a federated credential that has not propagated yet is waited for (bounded). */
+    async #acquireWithPropagationRetry(credential: GraphCredential, forceRefresh: boolean, keyVaultMs: number): Promise<AccessToken> {
+        const retry = this.#options.propagationRetry ?? PROPAGATION_RETRY;
+        for (let attempt = 1; ; attempt += 1) {
+            try {
+                const token = await this.#acquireWith(credential, forceRefresh, keyVaultMs);
+                this.#succeeded = true;
+                return token;
+            } catch (error) {
+                if (this.#succeeded || attempt >= retry.attempts || !this.#options.credentials.isPropagationError(error)) throw error;
+                const delay = computeBackoff(attempt, retry);
+                this.#options.logger?.warn(
+                    `Entra ID found no matching federated credential (AADSTS70021, attempt ${attempt} of ${retry.attempts}); a new one may still be propagating, retrying in ${delay} ms.`,
+                );
+                await sleep(delay);
+            }
+        }
+    }
+
+    async #acquireWith(credential: GraphCredential, forceRefresh: boolean, keyVaultMs: number): Promise<AccessToken> {
         const started = performance.now();
-        let app = this.#clientFor(secret);
+        let app = this.#clientFor(credential);
         const timeoutMs = this.#options.timeoutMs ?? 30_000;
         let result: AuthenticationResult | null;
         for (let attempt = 1; ; attempt += 1) {
@@ -118,7 +165,7 @@ export class GraphTokenProvider {
                 }
                 // MSAL remembers a 5xx as a 60 s client-side throttle; a bounded retry on a fresh
                 // app beats failing every call for a minute. Real throttling (429) is honoured.
-                app = this.#clientFor(secret, { fresh: true });
+                app = this.#clientFor(credential, { fresh: true });
                 const delay = computeBackoff(attempt, TOKEN_BACKOFF);
                 this.#options.logger?.warn(`Token endpoint unavailable (attempt ${attempt}); retrying in ${delay} ms.`);
                 await sleep(delay);
@@ -140,18 +187,17 @@ export class GraphTokenProvider {
         };
     }
 
-    #clientFor(secret: ClientSecret, options: { readonly fresh?: boolean } = {}): ConfidentialClientApplication {
-        if (options.fresh !== true && this.#client?.secretValue === secret.value) return this.#client.app;
+    #clientFor(credential: GraphCredential, options: { readonly fresh?: boolean } = {}): ConfidentialClientApplication {
+        if (options.fresh !== true && this.#client?.key === credential.key) return this.#client.app;
         const { tenantId, clientId, authorityHost, logger } = this.#options;
-        // A new app has an empty cache, so tokens issued under a rotated-out secret are never served again.
+        const host = new URL(authorityHost).host;
+        // A new app has an empty cache, so tokens issued under a rotated-out credential are never served again.
         const app = new ConfidentialClientApplication({
             auth: {
                 clientId,
                 authority: `${authorityHost}/${tenantId}`,
-                clientSecret: secret.value,
-                // The host is our own setting, so skip instance discovery (a network call, and
-                // impossible for sovereign or local authorities it does not know).
-                knownAuthorities: [new URL(authorityHost).host],
+                ...credential.msal,
+                ...(LOOPBACK_HOSTS.has(new URL(authorityHost).hostname) ? { knownAuthorities: [host] } : {}),
             },
             system: {
                 loggerOptions: {
@@ -163,7 +209,7 @@ export class GraphTokenProvider {
                 },
             },
         });
-        this.#client = { secretValue: secret.value, app };
+        this.#client = { key: credential.key, app };
         return app;
     }
 }

@@ -1,10 +1,13 @@
 import { TokenError } from '../errors/errorClasses.js';
 import type { AppErrorCode } from '../errors/AppError.js';
+import type { CredentialFacts } from '../credentials/GraphCredential.js';
 
-interface TokenContext {
+export interface TokenContext {
     readonly tenantId: string;
     readonly clientId: string;
     readonly authorityHost: string;
+    /** The credential Entra ID judged, when there was one: its errors name it. */
+    readonly credential?: CredentialFacts;
 }
 
 interface MsalLikeError {
@@ -46,13 +49,23 @@ export function isTransientTokenError(error: unknown): boolean {
     return aadstsCodeOf(error) === AADSTS_TRANSIENT || e.name === 'TimeoutError';
 }
 
-/** Wrong or expired secret: the cases a Key Vault re-read can fix after a rotation. */
-export function isInvalidClientError(error: unknown): boolean {
-    const code = aadstsCodeOf(error);
-    return (error as MsalLikeError | undefined)?.errorCode === 'invalid_client' || code === 7000215 || code === 7000222;
-}
+type Text = string | ((context: TokenContext) => string);
 
-const hints: Readonly<Record<number, { code: AppErrorCode; message: string; hint: string }>> = {
+/** What the app presented as a federated credential, and what the app registration must list to match it. */
+function federationValues(c: TokenContext): string {
+    const f = c.credential?.federation;
+    const identity = c.credential?.identityClientId ?? 'AZURE_CLIENT_ID';
+    if (f === undefined) return `the token of managed identity ${identity}`;
+    return `issuer "${f.issuer}", subject "${f.subject}" (the principal id of managed identity ${identity}), audience "${f.audience}"`;
+}
+const FEDERATION_FIX = (c: TokenContext): string =>
+    `Add a federated credential to app registration ${c.clientId} with exactly ${federationValues(c)} (\`az ad app federated-credential create\`, or re-run \`bash scripts/postprovision/graph-app.sh ensure\`); the issuer must be "{AUTHORITY_HOST}/{tenant id}/v2.0" and the identity must be user-assigned.`;
+const thumbprint = (c: TokenContext): string =>
+    c.credential?.thumbprintSha1 === undefined ? '' : ` (SHA-1 thumbprint ${c.credential.thumbprintSha1})`;
+const CERTIFICATE_FIX = (c: TokenContext): string =>
+    `Register the Key Vault certificate GRAPH_CLIENT_CERTIFICATE_NAME${thumbprint(c)} on app registration ${c.clientId} (Certificates & secrets), or renew and register it: \`bash scripts/postprovision/graph-app.sh rotate-certificate\`.`;
+
+const hints: Readonly<Record<number, { code: AppErrorCode; message: Text; hint: Text }>> = {
     700016: {
         code: 'TokenAppNotFound',
         message: 'Entra ID has no application with GRAPH_CLIENT_ID in tenant GRAPH_TENANT_ID (AADSTS700016).',
@@ -93,6 +106,61 @@ const hints: Readonly<Record<number, { code: AppErrorCode; message: string; hint
         message: 'The application is disabled in the tenant (AADSTS7000112).',
         hint: 'Enable the service principal ("Enabled for users to sign in") in Enterprise applications.',
     },
+    700027: {
+        code: 'TokenCertificateRejected',
+        message: (c) =>
+            `Entra ID does not accept the certificate${thumbprint(c)}: it is not registered on the app, or has expired (AADSTS700027), and Key Vault holds no newer one.`,
+        hint: CERTIFICATE_FIX,
+    },
+    7000274: {
+        code: 'TokenCertificateRejected',
+        message: (c) =>
+            `Entra ID found the certificate${thumbprint(c)} but its key did not verify the assertion's signature (AADSTS7000274): the private key in Key Vault does not belong to the registered certificate.`,
+        hint: CERTIFICATE_FIX,
+    },
+    700024: {
+        code: 'TokenCertificateRejected',
+        message: 'Entra ID found the client assertion outside its valid time range (AADSTS700024): check the clock of this host.',
+        hint: 'The clock must be within minutes of UTC. If it is, renew the certificate: `bash scripts/postprovision/graph-app.sh rotate-certificate`.',
+    },
+    7000214: {
+        code: 'TokenCertificateRejected',
+        message: (c) => `The certificate${thumbprint(c)} has been revoked (AADSTS7000214).`,
+        hint: CERTIFICATE_FIX,
+    },
+    7000277: {
+        code: 'TokenCertificateRejected',
+        message: (c) => `The certificate${thumbprint(c)} was revoked (AADSTS7000277).`,
+        hint: CERTIFICATE_FIX,
+    },
+    1000502: {
+        code: 'TokenCertificateRejected',
+        message: (c) => `The certificate${thumbprint(c)} is outside its validity period (AADSTS1000502).`,
+        hint: CERTIFICATE_FIX,
+    },
+    70021: {
+        code: 'TokenFederatedCredentialMismatch',
+        message: (c) =>
+            `No federated credential of the app matches ${federationValues(c)} (AADSTS70021). A credential created in the last minutes may still be propagating; the app retried with backoff.`,
+        hint: FEDERATION_FIX,
+    },
+    700211: {
+        code: 'TokenFederatedCredentialMismatch',
+        message: (c) => `No federated credential of the app has the issuer the identity presented: ${federationValues(c)} (AADSTS700211).`,
+        hint: FEDERATION_FIX,
+    },
+    700212: {
+        code: 'TokenFederatedCredentialMismatch',
+        message: (c) =>
+            `No federated credential of the app has the audience the identity presented: ${federationValues(c)} (AADSTS700212).`,
+        hint: FEDERATION_FIX,
+    },
+    700213: {
+        code: 'TokenFederatedCredentialMismatch',
+        message: (c) =>
+            `No federated credential of the app has the subject the identity presented: ${federationValues(c)} (AADSTS700213). A system-assigned identity, or another user-assigned one than the credential names, gives this.`,
+        hint: FEDERATION_FIX,
+    },
 };
 
 /** Maps what MSAL threw to an error that names the cause and the fix. */
@@ -108,9 +176,10 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
     };
     const known = aadsts === undefined ? undefined : hints[aadsts];
     if (known !== undefined) {
-        return new TokenError(known.code, `${known.message} (client ${context.clientId}, tenant ${context.tenantId})`, {
+        const text = (t: Text): string => (typeof t === 'string' ? t : t(context));
+        return new TokenError(known.code, `${text(known.message)} (client ${context.clientId}, tenant ${context.tenantId})`, {
             ...base,
-            hint: known.hint,
+            hint: text(known.hint),
         });
     }
     const errorCode = typeof e.errorCode === 'string' ? e.errorCode : undefined;

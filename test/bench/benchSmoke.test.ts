@@ -13,7 +13,20 @@ import { it } from 'node:test';
 
 const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 const SMALL = ['--users', '2000', '--runs', '1', '--memory-sizes', '1000,2000', '--latencies', '0,20'];
-const FEW = ['--invocations', '100', '--samples', '20', '--cold-runs', '1', '--streaming-sizes', '5000'];
+const FEW = [
+    '--invocations',
+    '100',
+    '--samples',
+    '20',
+    '--cold-runs',
+    '1',
+    '--streaming-sizes',
+    '5000',
+    '--delta-users',
+    '3000',
+    '--delta-latency',
+    '0',
+];
 const SUMMARY = ['median', 'min', 'max', 'runs'];
 
 function assertFinite(value: unknown, path: string): void {
@@ -57,8 +70,20 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
         for (const key of ['handlerP50Ms', 'handlerP99Ms', 'directP50Ms', 'directP99Ms', 'overheadP50Ms', 'overheadP99Ms']) {
             assertSummary(r.invocation?.[key], `invocation.${key}`);
         }
-        for (const key of ['invocations', 'failures', 'keyVaultReads', 'tokenRequests', 'managedIdentityRequests']) {
-            assertFinite(r.tokenPath?.[key], `tokenPath.${key}`);
+        const tokenPath = r.tokenPath as unknown as Record<string, unknown>[];
+        assert.deepEqual(
+            tokenPath.map((k) => k.credential),
+            ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'],
+        );
+        for (const k of tokenPath) {
+            for (const key of ['invocations', 'failures', 'keyVaultReads', 'tokenRequests', 'managedIdentityRequests']) {
+                assertFinite(k[key], `tokenPath.${String(k.credential)}.${key}`);
+            }
+            for (const key of ['coldFirstTokenMs', 'warmTokenP50Us', 'warmTokenP99Us'])
+                assertSummary(k[key], `tokenPath.${String(k.credential)}.${key}`);
+            assert.equal(k.failures, 0, `${String(k.credential)}: failures`);
+            assert.equal(k.tokenRequests, 1, `${String(k.credential)}: token requests`);
+            assert.equal(k.managedIdentityRequests, 1, `${String(k.credential)}: identity requests`);
         }
         for (const key of ['validations', 'failures', 'jwksFetches']) assertFinite(r.callerAuth?.[key], `callerAuth.${key}`);
         assert.equal(r.callerAuth?.failures, 0, 'every caller token validated');
@@ -79,6 +104,20 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
             for (const key of ['heldMb', 'maxQueuedMb', 'graphPages', 'graphPagesAfterGone']) assertSummary(s[key], `streaming.${key}`);
             assertFinite(s.lateLogWarnings, 'streaming.lateLogWarnings');
         }
+        for (const key of [
+            'fullMs',
+            'incrementalMs',
+            'wallRatio',
+            'fullRequests',
+            'incrementalRequests',
+            'requestRatio',
+            'changeFileBytes',
+            'mergeUsersPerSecond',
+            'incrementalPeakRssMb',
+        ]) {
+            assertSummary(r.delta?.[key], `delta.${key}`);
+        }
+        assert.equal(r.delta?.changedUsers, 30);
         const goals = r.goals as unknown as { name: string; value: unknown; met: unknown }[];
         assert.ok(goals.length > 0);
         for (const g of goals) {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { loadCoreSettings } from '../../src/config/CoreSettings.js';
 import { GraphTokenProvider } from '../../src/token/GraphTokenProvider.js';
 import type { ClientSecretSource } from '../../src/secret/ClientSecret.js';
+import { KeyVaultSecretCredentialSource } from '../../src/credentials/KeyVaultSecretCredentialSource.js';
 import { codeIn, readDoc, tableWithColumns } from './markdownTable.js';
 
 const rows = tableWithColumns(readDoc('docs/national-clouds.md'), ['Cloud', 'AUTHORITY_HOST', 'GRAPH_ENDPOINT'] as const).map((r) => ({
@@ -62,7 +63,7 @@ for (const row of rows) {
             clientId: settings.clientId,
             authorityHost: settings.authorityHost,
             graphEndpoint: settings.graphEndpoint,
-            secrets: noSecrets,
+            credentials: new KeyVaultSecretCredentialSource(noSecrets),
         });
         assert.equal(provider.scope, `${row.graphEndpoint}/.default`);
         assert.equal(provider.tokenRequests, 0);
@@ -72,7 +73,7 @@ for (const row of rows) {
         for (const graphEndpoint of [`${row.graphEndpoint}/`, `${row.graphEndpoint}/v1.0`, `${row.graphEndpoint}/beta/`]) {
             const settings = loadCoreSettings({ ...required, AUTHORITY_HOST: `${row.authorityHost}/`, GRAPH_ENDPOINT: graphEndpoint });
             assert.equal(settings.authorityHost, row.authorityHost);
-            const provider = new GraphTokenProvider({ ...settings, secrets: noSecrets });
+            const provider = new GraphTokenProvider({ ...settings, credentials: new KeyVaultSecretCredentialSource(noSecrets) });
             assert.equal(provider.scope, `${row.graphEndpoint}/.default`, `GRAPH_ENDPOINT=${graphEndpoint}`);
         }
     });

@@ -61,7 +61,7 @@ describe('GET /api/users/export/latest/content (user delegation SAS, Azurite wit
         assert.equal(missing.status, 404);
         assert.equal((missing.jsonBody as { code: string }).code, 'NoSnapshot');
 
-        const { manifest } = await runSnapshotExport({ users: t.newRuntime().users, ...runtime, logger: t.logs.logger('export') });
+        const { manifest } = await runSnapshotExport({ graph: t.newRuntime().graph, ...runtime, logger: t.logs.logger('export') });
         const response = await invoke(runtime, 'content-1');
         assert.equal(response.status, 307);
         assert.equal((response.headers as Record<string, string>)['Cache-Control'], 'no-store');
@@ -128,7 +128,7 @@ describe('GET /api/users/export/latest/content (user delegation SAS, Azurite wit
 
     it('storage unreachable for the delegation key: 503 with Retry-After', async () => {
         const { env: targetEnv, runtime } = await newTarget();
-        await runSnapshotExport({ users: t.newRuntime().users, ...runtime, logger: t.logs.logger('export') });
+        await runSnapshotExport({ graph: t.newRuntime().graph, ...runtime, logger: t.logs.logger('export') });
         const settings = loadExportStorageSettings(targetEnv);
         const down = new SnapshotLinkSigner({
             service: new BlobServiceClient('https://127.0.0.1:9/devstoreaccount1', undefined, { retryOptions: { maxTries: 1 } }),

@@ -4,14 +4,9 @@
  * peak RSS. Memory only: no timing assertions.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { SnapshotManifest } from '../../src/export/SnapshotManifest.js';
-import { sha256, startExportTestKit, type ExportTarget, type ExportTestKit } from '../support/startExportTestKit.js';
-
-const CHILD = fileURLToPath(new URL('./fixtures/exportInChild.js', import.meta.url));
+import { exportInChild } from '../support/exportInChild.js';
+import { sha256, startExportTestKit, type ExportTestKit } from '../support/startExportTestKit.js';
 const USERS = 200_000;
 /**
  * Measured on the 2-core CI machine kind (Node 22.23, 72 MB snapshot): peak RSS 158-163 MB for
@@ -21,17 +16,6 @@ const USERS = 200_000;
  * hold 150+ MB more and fail.
  */
 const MAX_RSS_MB = 200;
-
-async function exportInChild(target: ExportTarget): Promise<{ manifest: SnapshotManifest; maxRssKb: number }> {
-    const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...target.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const [code] = (await once(child, 'close')) as [number | null];
-    assert.equal(code, 0, stderr);
-    return JSON.parse(stdout) as { manifest: SnapshotManifest; maxRssKb: number };
-}
 
 describe('export memory', () => {
     let kit: ExportTestKit;

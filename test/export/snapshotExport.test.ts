@@ -71,7 +71,7 @@ describe('snapshot export to blob storage', () => {
         assert.equal(namesBefore.length, 1);
 
         kit.t.sandbox.faults.graph.failAfterPages(4, 1, 500);
-        await assert.rejects(target.run(), (e: Error & { code?: string }) => e.code === 'GraphUnavailable');
+        await assert.rejects(target.run({ full: true }), (e: Error & { code?: string }) => e.code === 'GraphUnavailable');
         kit.t.sandbox.faults.graph.clear();
 
         assert.deepEqual(await target.latest(), before, 'latest.json is byte-for-byte the previous one');

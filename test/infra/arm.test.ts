@@ -281,6 +281,7 @@ describe('app settings', () => {
             USERS_EXPORT_SELECT: 'usersExportSelect',
             USERS_EXPORT_RETENTION_DAYS: 'usersExportRetentionDays',
             USERS_EXPORT_GZIP: 'usersExportGzip',
+            USERS_EXPORT_FULL_EVERY_DAYS: 'usersExportFullEveryDays',
             API_REQUIRED_ROLE: 'apiRequiredRole',
         };
         for (const [setting, param] of Object.entries(defaults)) {

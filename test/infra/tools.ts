@@ -64,6 +64,12 @@ export function locateShellcheck(): { path?: string; tried: string[] } {
     return fromPath ? { path: fromPath, tried: ['PATH'] } : { tried: ['$SHELLCHECK', 'PATH'] };
 }
 
+/** OpenSSL, to make PKCS#12 files the way other tools do (legacy RC2/3DES and modern AES) for interop tests. */
+export function locateOpenssl(): { path?: string; tried: string[] } {
+    const fromPath = onPath('openssl');
+    return fromPath ? { path: fromPath, tried: ['PATH'] } : { tried: ['PATH'] };
+}
+
 export const isCI = /^(1|true|yes)$/i.test(process.env.CI ?? '');
 
 /**

@@ -30,11 +30,12 @@ const problem = (status: number, code: string, detail: string, hint: string): An
     body: { type: 'about:blank', status, code, detail, hint, invocationId: 'inv-123' },
 });
 
+/** What the app answers (src/token/toTokenError.ts) while a new federated credential propagates. */
 const AADSTS70021 = problem(
     503,
-    'TokenRequestFailed',
-    'Entra ID refused the token request: AADSTS70021: No matching federated identity record found for presented assertion.',
-    'Check the federated credential.',
+    'TokenFederatedCredentialMismatch',
+    'No federated credential of the app matches issuer "https://login.microsoftonline.com/t/v2.0", subject "p" (the principal id of managed identity c), audience "api://AzureADTokenExchange" (AADSTS70021).',
+    'Add a federated credential to app registration a with exactly those values.',
 );
 const USERS: Answer = { status: 200, body: { value: [{ id: 'u1', userPrincipalName: 'secret.person@contoso.example' }] } };
 
@@ -103,6 +104,14 @@ describe("postdeploy verify: the deployed app's first Graph token", () => {
         }
     });
 
+    test("retries the app's codes for a key or federated credential Entra ID does not honour yet, even without the AADSTS text", async () => {
+        const certificate = problem(503, 'TokenCertificateRejected', 'Entra ID does not accept the certificate.', 'Register it.');
+        const federation = problem(503, 'TokenFederatedCredentialMismatch', 'No federated credential matches.', 'Add one.');
+        const r = await verifyAgainst([certificate, federation, USERS]);
+        assert.equal(r.status, 0, r.output);
+        assert.equal(r.seen.length, 3);
+    });
+
     test("a permanent error fails at once with the app's code, the documented fix and the invocation id", async () => {
         // As the app answers now: the code, a generic detail and the invocation id; the rest is in its log.
         const consent: Answer = {
@@ -165,7 +174,7 @@ describe("postdeploy verify: the deployed app's first Graph token", () => {
         assert.notEqual(r.status, 0);
         // Bounded by timeout / interval attempts (3), and by the deadline on a slow machine.
         assert.ok(r.seen.length >= 1 && r.seen.length <= 3, `${r.seen.length} attempts`);
-        assert.match(r.output, /answered 503 TokenRequestFailed: .*AADSTS70021/);
+        assert.match(r.output, /answered 503 TokenFederatedCredentialMismatch: .*AADSTS70021/);
     });
 
     test('refuses a plain-http SERVICE_API_URI (the function key would travel in clear)', async () => {

@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 
 async function runCli(
     args: readonly string[],
@@ -32,6 +33,30 @@ describe('graph-users CLI', () => {
         const ids = new Set(lines.map((l) => (JSON.parse(l) as { id: string }).id));
         assert.equal(ids.size, 1500);
         assert.doesNotMatch(result.stderr, /eyJ[A-Za-z0-9_-]{4,}\./);
+    });
+
+    for (const credential of ['keyVaultCertificate', 'managedIdentity'] as const) {
+        it(`list --all --sandbox --credential ${credential} prints every user once`, async () => {
+            const result = await runCli(['list', '--all', '--sandbox', '--users', '1200', '--credential', credential]);
+            assert.equal(result.code, 0, result.stderr);
+            const ids = new Set(
+                result.stdout
+                    .trim()
+                    .split('\n')
+                    .map((l) => (JSON.parse(l) as { id: string }).id),
+            );
+            assert.equal(ids.size, 1200);
+            assert.doesNotMatch(result.stderr, /eyJ[A-Za-z0-9_-]{4,}\.|PRIVATE KEY/);
+        });
+    }
+
+    it('--credential takes exactly the GRAPH_CREDENTIAL values, and only with --sandbox', async () => {
+        const bad = await runCli(['list', '--sandbox', '--credential', 'certificate']);
+        assert.equal(bad.code, 2);
+        assert.match(bad.stderr, /--credential must be one of keyVaultSecret, keyVaultCertificate, managedIdentity/);
+        const alone = await runCli(['list', '--credential', 'managedIdentity']);
+        assert.equal(alone.code, 2);
+        assert.match(alone.stderr, /--credential applies to --sandbox only; set GRAPH_CREDENTIAL/);
     });
 
     it('list with --top and --select prints one page', async () => {
@@ -81,6 +106,47 @@ describe('graph-users CLI', () => {
         } finally {
             await rm(dir, { recursive: true, force: true });
         }
+    });
+
+    it('a second export --to the same folder reads only the changes; --full reads everything', async () => {
+        const sandbox = await startGuardedSandbox({ userCount: 1500 });
+        const dir = await mkdtemp(join(tmpdir(), 'graph-users-export-'));
+        try {
+            const env = { ...process.env, ...sandbox.settings };
+            const exportTo = async (
+                ...extra: string[]
+            ): Promise<{ mode: string; fullReadReason?: string; userCount: number; changes?: { updated: number } }> => {
+                const result = await runCli(['export', '--to', dir, ...extra], env);
+                assert.equal(result.code, 0, result.stderr);
+                return JSON.parse(result.stdout) as {
+                    mode: string;
+                    fullReadReason?: string;
+                    userCount: number;
+                    changes?: { updated: number };
+                };
+            };
+            assert.equal((await exportTo()).fullReadReason, 'noState');
+            const state = await stat(join(dir, 'delta-state.json'));
+            assert.equal(state.mode & 0o777, 0o600, 'the delta state is readable by its owner only');
+            sandbox.directory.update(7);
+            const second = await exportTo();
+            assert.equal(second.mode, 'incremental');
+            assert.equal(second.changes?.updated, 1);
+            assert.equal(second.userCount, 1500);
+            const forced = await exportTo('--full');
+            assert.deepEqual([forced.mode, forced.fullReadReason], ['full', 'forced']);
+            const { deltaLink } = JSON.parse(await readFile(join(dir, 'delta-state.json'), 'utf8')) as { deltaLink: string };
+            assert.ok(deltaLink.startsWith(`${sandbox.settings.GRAPH_ENDPOINT ?? ''}/v1.0/users/delta?`), 'the state holds the deltaLink');
+        } finally {
+            await rm(dir, { recursive: true, force: true });
+            await sandbox.close();
+        }
+    });
+
+    it('--full applies to export only', async () => {
+        const result = await runCli(['list', '--full']);
+        assert.equal(result.code, 2);
+        assert.match(result.stderr, /--full applies to export only/);
     });
 
     it('a missing setting names every bad setting and exits 2', async () => {

@@ -29,19 +29,39 @@ describe('timer function against the sandbox and Azurite', () => {
         const summary = kit.t.logs.lines.find((l) => l.includes('"event":"graphUsers.invocation"') && l.includes('timer-1'));
         assert.ok(summary !== undefined, kit.t.logs.lines.join('\n'));
         const parsed = JSON.parse(summary.slice(summary.indexOf('{'))) as Record<string, unknown> & {
-            snapshot: { blobName: string; sha256: string; userCount: number; deletedSnapshots: number };
+            snapshot: {
+                blobName: string;
+                sha256: string;
+                userCount: number;
+                deletedSnapshots: number;
+                mode: string;
+                fullReadReason?: string;
+                duplicates: number;
+            };
         };
         assert.equal(parsed.users, 2100);
         assert.equal(parsed.pages, 3);
         assert.equal(parsed.outcome, 'success');
         assert.equal(parsed.snapshot.userCount, 2100);
         assert.equal(parsed.snapshot.deletedSnapshots, 0);
+        assert.deepEqual([parsed.snapshot.mode, parsed.snapshot.fullReadReason, parsed.snapshot.duplicates], ['full', 'noState', 0]);
         const latest = await target.latest();
         assert.ok(latest !== undefined);
         assert.equal((JSON.parse(latest.text) as { blobName: string }).blobName, parsed.snapshot.blobName);
         assert.equal(sha256(await target.download(parsed.snapshot.blobName)), parsed.snapshot.sha256);
         assert.ok(kit.t.logs.lines.some((l) => l.includes('past due')));
         assert.ok(kit.t.logs.lines.some((l) => l.includes('Exported 2100 users in 3 pages')));
+
+        // The next run reads only the changes; the summary says so, with the counts.
+        kit.t.sandbox.directory.update(3);
+        await createUsersExportTimerHandler(
+            () => runtime,
+            () => target.exportRuntime(),
+        )(timer, context('timer-1b'));
+        const next = kit.t.logs.lines.find((l) => l.includes('"event":"graphUsers.invocation"') && l.includes('timer-1b')) ?? '';
+        const snapshot = (JSON.parse(next.slice(next.indexOf('{'))) as { snapshot: Record<string, unknown> }).snapshot;
+        assert.deepEqual([snapshot.mode, snapshot.added, snapshot.updated, snapshot.removed], ['incremental', 0, 1, 0]);
+        assert.equal(snapshot.fullReadReason, undefined);
     });
 
     it('fails fast, before any Graph request, when no export storage is configured', async () => {

@@ -98,9 +98,32 @@ describe('configuration fuzz', () => {
         }
     });
 
-    it('an empty optional setting falls back to its documented default', () => {
+    /** Settings that only some GRAPH_CREDENTIAL modes require, with an environment of each such mode. */
+    const requiredByMode: readonly [string, Record<string, string>][] = [
+        ['KEY_VAULT_URL', valid],
+        ['KEY_VAULT_URL', { ...valid, GRAPH_CREDENTIAL: 'keyVaultCertificate' }],
+        ['AZURE_CLIENT_ID', { ...valid, GRAPH_CREDENTIAL: 'managedIdentity', AZURE_CLIENT_ID: 'uami-client-id' }],
+    ];
+
+    it('a setting the chosen credential mode requires, missing or empty, is named with the mode', () => {
+        for (const [name, env] of requiredByMode) {
+            for (const value of [undefined, '', '   ']) {
+                assert.throws(
+                    () => loadCoreSettings({ ...env, [name]: value }),
+                    (e: unknown) =>
+                        e instanceof ConfigurationError &&
+                        e.settings.includes(name) &&
+                        e.message.includes(`${name} is required when GRAPH_CREDENTIAL is ${env.GRAPH_CREDENTIAL ?? 'keyVaultSecret'}`),
+                );
+            }
+        }
+    });
+
+    it('an empty optional setting falls back to its documented default (in a mode that does not require it)', () => {
+        const managedIdentity = { ...valid, GRAPH_CREDENTIAL: 'managedIdentity', AZURE_CLIENT_ID: 'uami-client-id' };
         for (const d of core.filter((s) => !s.required)) {
-            assert.doesNotThrow(() => loadCoreSettings({ ...valid, [d.name]: '' }), d.name);
+            const env = d.name === 'KEY_VAULT_URL' ? managedIdentity : valid;
+            assert.doesNotThrow(() => loadCoreSettings({ ...env, [d.name]: '' }), d.name);
         }
     });
 

@@ -1,9 +1,10 @@
 /**
  * The fault matrix: each row injects one fault (sandbox Graph, Key Vault, Entra ID, or storage
- * through a wire-level proxy in front of Azurite) and runs a full snapshot export through the
- * real SDKs. Expected outcome per row: the export completes exactly once with every user and a
+ * through a wire-level proxy in front of Azurite) and runs a snapshot export through the real
+ * SDKs: a full read (`--full`), or for the delta rows an incremental run over a round of several
+ * pages. Expected outcome per row: the export completes exactly once with every user and a
  * manifest that matches its blob, or it fails cleanly with the documented code and HTTP status,
- * leaving the previous snapshot and latest.json exactly as they were.
+ * leaving the previous snapshot, latest.json and the delta state exactly as they were.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +24,9 @@ const STORAGE_USERS = 40_000;
 
 type Expected = { readonly outcome: 'complete' } | { readonly outcome: 'fail'; readonly code: string; readonly status: number };
 
+/** Delta rows change this many users first, so their round has several pages (200 users each, plus replays). */
+const DELTA_CHANGES = 600;
+
 interface Arranged {
     readonly t: TestSandbox;
     readonly proxy: StorageFaultProxy;
@@ -38,6 +42,10 @@ interface Row {
     readonly warmSecretCache?: boolean;
     /** Extra checks on the sandbox after the run (e.g. request counts). */
     readonly verify?: (t: TestSandbox) => void;
+    /** `incremental`: the run continues from the previous one's delta state over DELTA_CHANGES changes. Default `full`. */
+    readonly mode?: 'full' | 'incremental';
+    /** The mode the completed run must report (default: `mode`); a delta row may complete as a full read. */
+    readonly completesAs?: 'full' | 'incremental';
 }
 
 const complete: Expected = { outcome: 'complete' };
@@ -249,6 +257,100 @@ const rows: readonly Row[] = [
             proxy.conflictManifestWrites(1);
         },
     },
+    {
+        name: 'Delta: Graph 503 twice after the first delta page',
+        mode: 'incremental',
+        expected: complete,
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.failAfterPages(1, 2, 503);
+        },
+    },
+    {
+        name: 'Delta: Graph 503 persisting mid-round',
+        mode: 'incremental',
+        expected: { outcome: 'fail', code: 'GraphUnavailable', status: 502 },
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.failAfterPages(1, 50, 503);
+        },
+    },
+    {
+        name: 'Delta: Graph 429 storm on the first delta request',
+        mode: 'incremental',
+        expected: complete,
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.throttle(3, '1');
+        },
+    },
+    {
+        name: 'Delta: connection reset mid-body',
+        mode: 'incremental',
+        expected: complete,
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.resetConnection(2);
+        },
+    },
+    {
+        name: 'Delta: malformed JSON page',
+        mode: 'incremental',
+        expected: complete,
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.malformed(1);
+        },
+    },
+    {
+        name: 'Delta: token expired (400 syncStateNotFound): a full read instead',
+        mode: 'incremental',
+        completesAs: 'full',
+        expected: complete,
+        arrange: ({ t }) => {
+            t.sandbox.expireDeltaTokens('syncStateNotFound');
+        },
+    },
+    {
+        name: 'Delta: token gone (410 with Location), throttled first: a full read instead',
+        mode: 'incremental',
+        completesAs: 'full',
+        expected: complete,
+        arrange: ({ t }) => {
+            t.sandbox.expireDeltaTokens('gone');
+            t.sandbox.faults.graph.throttle(2, '1');
+        },
+    },
+    {
+        name: 'Delta: nextLink to a foreign origin mid-round',
+        mode: 'incremental',
+        expected: { outcome: 'fail', code: 'GraphForeignNextLink', status: 502 },
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.foreignNextLink(1, 'https://evil.example');
+        },
+        verify: (t) => {
+            assert.ok(t.sandbox.requests.every((r) => r.service !== 'graph' || r.path.startsWith('/v1.0/users')));
+        },
+    },
+    {
+        name: 'Delta: repeated nextLink mid-round',
+        mode: 'incremental',
+        expected: { outcome: 'fail', code: 'GraphRepeatedNextLink', status: 502 },
+        arrange: ({ t }) => {
+            t.sandbox.faults.graph.repeatNextLink(1);
+        },
+    },
+    {
+        name: 'Delta: reading the base snapshot refused (403)',
+        mode: 'incremental',
+        expected: { outcome: 'fail', code: 'ExportFailed', status: 503 },
+        arrange: ({ proxy }) => {
+            proxy.failSnapshotReads(1, 403);
+        },
+    },
+    {
+        name: 'Delta: manifest write conflict after the merge',
+        mode: 'incremental',
+        expected: { outcome: 'fail', code: 'ExportConflict', status: 409 },
+        arrange: ({ proxy }) => {
+            proxy.conflictManifestWrites(1);
+        },
+    },
 ];
 
 const observed: { row: string; expected: string; observed: string }[] = [];
@@ -286,28 +388,32 @@ describe('fault matrix', () => {
                 const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
                     `matrix-${containers}`,
                 );
-                const exportOnce = (runtime: ReturnType<TestSandbox['newRuntime']>) =>
-                    runSnapshotExport({ users: runtime.users, ...createExportRuntime(env), logger: t.logs.logger('export') });
-                const listSnapshots = async (): Promise<string[]> => {
+                const mode = row.mode ?? 'full';
+                const exportOnce = (runtime: ReturnType<TestSandbox['newRuntime']>, full: boolean) =>
+                    runSnapshotExport({ graph: runtime.graph, ...createExportRuntime(env), logger: t.logs.logger('export'), full });
+                const listFiles = async (): Promise<string[]> => {
                     const names: string[] = [];
-                    for await (const blob of container.listBlobsFlat({ prefix: 'snapshots/' })) names.push(blob.name);
+                    for await (const blob of container.listBlobsFlat()) names.push(blob.name);
                     return names.sort();
                 };
-                const readLatest = async (): Promise<string> =>
-                    (await container.getBlobClient('latest.json').downloadToBuffer()).toString('utf8');
+                const read = async (name: string): Promise<string> =>
+                    (await container.getBlobClient(name).downloadToBuffer()).toString('utf8');
 
                 // A previous good snapshot, which a failing row must leave untouched.
-                await exportOnce(t.newRuntime());
-                const latestBefore = await readLatest();
-                const snapshotsBefore = await listSnapshots();
+                await exportOnce(t.newRuntime(), true);
+                if (mode === 'incremental') for (let i = 0; i < DELTA_CHANGES; i += 1) t.sandbox.directory.update(i * 4);
+                const latestBefore = await read('latest.json');
+                const stateBefore = await read('delta-state.json');
+                const filesBefore = await listFiles();
 
                 const runtime = t.newRuntime(row.runtime);
-                if (row.warmSecretCache === true) await runtime.secrets.getSecret();
+                if (row.warmSecretCache === true) await runtime.credentials.getCredential();
                 await row.arrange({ t, proxy });
                 t.sandbox.counters.reset();
                 let outcome: string;
                 try {
-                    const { manifest } = await exportOnce(runtime);
+                    const { manifest } = await exportOnce(runtime, mode === 'full');
+                    assert.equal(manifest.mode, row.completesAs ?? mode, 'the run completed in the expected mode');
                     const stored = await container.getBlobClient(manifest.blobName).downloadToBuffer();
                     const ids = snapshotIds(stored, manifest.gzip);
                     const unique = new Set(ids);
@@ -317,14 +423,17 @@ describe('fault matrix', () => {
                         unique.has(t.sandbox.userAt(userCount - 1).id) &&
                         manifest.userCount === userCount &&
                         manifest.sha256 === sha256(stored) &&
-                        (JSON.parse(await readLatest()) as { blobName: string }).blobName === manifest.blobName;
+                        (JSON.parse(await read('latest.json')) as { blobName: string }).blobName === manifest.blobName &&
+                        (JSON.parse(await read('delta-state.json')) as { snapshot: { blobName: string } }).snapshot.blobName ===
+                            manifest.blobName;
                     outcome = everyUserOnce ? 'complete, every user once' : `incomplete: ${ids.length} ids, ${unique.size} unique`;
                 } catch (error) {
                     hygiene.recordError(error);
                     assert.ok(error instanceof AppError, String(error));
                     assert.ok(error.hint !== undefined || error.code.startsWith('Graph'), `${error.code} has a hint`);
-                    assert.equal(await readLatest(), latestBefore, 'latest.json is unchanged');
-                    assert.deepEqual(await listSnapshots(), snapshotsBefore, 'no new snapshot is visible');
+                    assert.equal(await read('latest.json'), latestBefore, 'latest.json is unchanged');
+                    assert.equal(await read('delta-state.json'), stateBefore, 'the delta state is unchanged');
+                    assert.deepEqual(await listFiles(), filesBefore, 'no new snapshot or change file is visible');
                     outcome = `fail ${error.status} ${error.code}`;
                 }
                 observed.push({ row: row.name, expected: describeExpected(row.expected), observed: outcome });

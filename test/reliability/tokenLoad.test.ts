@@ -1,7 +1,8 @@
 /**
  * Load on the token path, in-process and bounded: 10,000 HTTP handler invocations at concurrency
- * 200 from a cold runtime, three rounds, then the same load while the secret rotates mid-run.
- * Counts and memory only: no timing assertions.
+ * 200 from a cold runtime, three rounds, then the same load while the secret rotates mid-run; for the
+ * certificate and managed identity modes, 10,000 warm invocations and a rotation (a renewed certificate,
+ * an identity token that expires) mid-run. Counts and memory only: no timing assertions.
  */
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
@@ -9,9 +10,12 @@ import { runInNewContext } from 'node:vm';
 import { after, describe, it } from 'node:test';
 import type { Runtime } from '../../src/runtime/createRuntime.js';
 import { LogCapture } from '../support/LogCapture.js';
-import { fastRetry, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
+import { createRuntime } from '../../src/runtime/createRuntime.js';
+import { fastPropagationRetry, fastRetry, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 const INVOCATIONS = 10_000;
+/** Rotation runs: long enough for several token refreshes (every ~2 s with 302-second tokens). */
+const ROTATION_INVOCATIONS = 5_000;
 const CONCURRENCY = 200;
 /** Heap growth allowed between round 1 and round 3, after a full GC (measured: under 2 MB). */
 const MAX_HEAP_GROWTH_BYTES = 8 * 1024 * 1024;
@@ -43,6 +47,22 @@ async function load(
     await midwayDone;
     return statuses;
 }
+
+/**
+ * Rounds of `ROUND` invocations until `done()` says the event under test happened (a token refresh comes
+ * every ~2 s, so how many rounds that takes depends on the machine), at most `MAX_ROUNDS`.
+ */
+async function loadUntil(t: TestSandbox, runtime: Runtime, done: () => boolean): Promise<Map<number, number>> {
+    const statuses = new Map<number, number>();
+    for (let round = 0; round < MAX_ROUNDS && !done(); round += 1) {
+        for (const [status, count] of await load(t, runtime, ROUND, CONCURRENCY)) {
+            statuses.set(status, (statuses.get(status) ?? 0) + count);
+        }
+    }
+    return statuses;
+}
+const ROUND = 1_000;
+const MAX_ROUNDS = 30;
 
 /** 200 requests in flight against an in-process sandbox queue for seconds: keep production timeouts. */
 const loadRetry = { ...fastRetry, requestTimeoutMs: 30_000, maxTotalMs: 120_000 };
@@ -90,6 +110,90 @@ describe('token path under load', () => {
             assert.ok(t.sandbox.counters.keyVaultSecretReads <= 2, `vault reads ${t.sandbox.counters.keyVaultSecretReads}`);
             figures.push(
                 `rotation: ${INVOCATIONS} invocations, 0 failures, vault reads ${t.sandbox.counters.keyVaultSecretReads}, token requests ${t.sandbox.counters.tokenRequests}`,
+            );
+        } finally {
+            await t.close();
+        }
+    });
+
+    const runtimeFor = (t: TestSandbox): Runtime =>
+        createRuntime(
+            { ...t.sandbox.settings },
+            { retry: loadRetry, propagationRetry: fastPropagationRetry, logger: t.logs.logger('runtime') },
+        );
+
+    for (const credential of ['keyVaultCertificate', 'managedIdentity'] as const) {
+        it(`${credential}: 10,000 warm invocations after a cold start make 1 identity request and 1 Entra request`, async () => {
+            const t = await startTestSandbox({ userCount: 10, credential }, new LogCapture({ retain: false }));
+            try {
+                const runtime = runtimeFor(t);
+                const statuses = await load(t, runtime, INVOCATIONS, CONCURRENCY, undefined);
+                assert.deepEqual([...statuses], [[200, INVOCATIONS]]);
+                const { identityRequests, tokenRequests, keyVaultSecretReads } = t.sandbox.counters;
+                assert.equal(identityRequests, 1, 'identity requests');
+                assert.equal(tokenRequests, 1, 'Entra token requests');
+                assert.equal(keyVaultSecretReads, credential === 'managedIdentity' ? 0 : 1, 'Key Vault reads');
+                figures.push(
+                    `${credential}: ${INVOCATIONS} invocations, 0 failures, identity requests ${identityRequests}, token requests ${tokenRequests}, vault reads ${keyVaultSecretReads}`,
+                );
+            } finally {
+                await t.close();
+            }
+        });
+    }
+
+    it('keyVaultCertificate: Key Vault renews the certificate and the old one is removed mid-load: zero failures, one re-read', async () => {
+        // Graph tokens live 302 s, so MSAL (5-minute margin) asks Entra again every ~2 s and meets the removed certificate.
+        const t = await startTestSandbox(
+            { userCount: 10, credential: 'keyVaultCertificate', graphTokenLifetimeSeconds: 302 },
+            new LogCapture({ retain: false }),
+        );
+        try {
+            const runtime = runtimeFor(t);
+            const first = await load(t, runtime, ROTATION_INVOCATIONS, CONCURRENCY, () => t.sandbox.rotateCertificate({ revokeOld: true }));
+            const rest = await loadUntil(t, runtime, () => t.sandbox.counters.keyVaultSecretReads >= 2);
+            assert.deepEqual(
+                [...first, ...rest].filter(([status]) => status !== 200),
+                [],
+            );
+            assert.equal(
+                t.sandbox.counters.keyVaultSecretReads,
+                2,
+                'the initial read and one re-read after Entra refused the old certificate',
+            );
+            figures.push(
+                `certificate renewal: ${ROTATION_INVOCATIONS + [...rest.values()].reduce((a, b) => a + b, 0)} invocations, 0 failures, vault reads ${t.sandbox.counters.keyVaultSecretReads}, token requests ${t.sandbox.counters.tokenRequests}`,
+            );
+        } finally {
+            await t.close();
+        }
+    });
+
+    it('managedIdentity: identity tokens expire mid-load: zero failures, the identity library fetches new ones, Entra never sees an expired one', async () => {
+        // Identity and Graph tokens live 302 s: both count as expired ~2 s after issue (5-minute margin).
+        const t = await startTestSandbox(
+            { userCount: 10, credential: 'managedIdentity', graphTokenLifetimeSeconds: 302, identityTokenLifetimeSeconds: 302 },
+            new LogCapture({ retain: false }),
+        );
+        try {
+            const runtime = runtimeFor(t);
+            const statuses = await loadUntil(
+                t,
+                runtime,
+                () => t.sandbox.counters.identityRequests >= 3 && t.sandbox.counters.tokenRequests >= 3,
+            );
+            assert.deepEqual(
+                [...statuses].filter(([status]) => status !== 200),
+                [],
+            );
+            const { identityRequests, tokenRequests, expiredAssertions } = t.sandbox.counters;
+            assert.ok(
+                identityRequests >= 3 && tokenRequests >= 3,
+                `identity requests ${identityRequests}, token requests ${tokenRequests}`,
+            );
+            assert.equal(expiredAssertions, 0);
+            figures.push(
+                `identity token expiry: ${statuses.get(200) ?? 0} invocations, 0 failures, identity requests ${identityRequests}, token requests ${tokenRequests}`,
             );
         } finally {
             await t.close();

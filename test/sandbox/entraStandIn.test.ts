@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { SANDBOX_CALLER_APP_ID, SANDBOX_OTHER_TENANT_ID, startSandbox } from '../../sandbox/index.js';
+import { SANDBOX_CALLER_APP_ID, SANDBOX_OTHER_TENANT_ID } from '../../sandbox/index.js';
+import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { acquireGraphToken, sandboxMsalClient } from './acquireGraphToken.js';
 
@@ -10,7 +11,7 @@ describe('Entra ID stand-in', () => {
     let tokenUrl: string;
     let scope: string;
     before(async () => {
-        sandbox = await startSandbox({ userCount: 10 });
+        sandbox = await startGuardedSandbox({ userCount: 10 });
         tokenUrl = `${sandbox.settings.AUTHORITY_HOST}/${sandbox.tenantId}/oauth2/v2.0/token`;
         scope = `${sandbox.settings.GRAPH_ENDPOINT}/.default`;
     });

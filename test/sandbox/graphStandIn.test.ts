@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startSandbox } from '../../sandbox/index.js';
+import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { acquireGraphToken } from './acquireGraphToken.js';
 
@@ -16,7 +16,7 @@ describe('Graph /v1.0/users stand-in', () => {
     let token: string;
     let graph: string;
     before(async () => {
-        sandbox = await startSandbox({ userCount: 2500 });
+        sandbox = await startGuardedSandbox({ userCount: 2500 });
         graph = sandbox.settings.GRAPH_ENDPOINT ?? '';
         token = await acquireGraphToken(sandbox);
     });
@@ -86,7 +86,7 @@ describe('Graph /v1.0/users stand-in', () => {
         const forged = await get('/v1.0/users', `${h}.${p}.${'A'.repeat(342)}`);
         assert.equal(forged.status, 401);
 
-        const shortLived = await startSandbox({ userCount: 3, graphTokenLifetimeSeconds: 1 });
+        const shortLived = await startGuardedSandbox({ userCount: 3, graphTokenLifetimeSeconds: 1 });
         try {
             const shortToken = await acquireGraphToken(shortLived);
             const url = `${shortLived.settings.GRAPH_ENDPOINT}/v1.0/users`;
@@ -152,7 +152,7 @@ describe('Graph /v1.0/users stand-in', () => {
     });
 
     it('serves any page of a 1,000,000-user directory without materialising it', async () => {
-        const big = await startSandbox({ userCount: 1_000_000 });
+        const big = await startGuardedSandbox({ userCount: 1_000_000 });
         try {
             const bigToken = await acquireGraphToken(big);
             const page = await get(`${big.settings.GRAPH_ENDPOINT}/v1.0/users?$top=999&$select=id,userPrincipalName`, bigToken);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ManagedIdentityCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { startSandbox } from '../../sandbox/index.js';
+import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 import type { Sandbox } from '../../sandbox/index.js';
 
 describe('Key Vault and managed identity stand-ins', () => {
@@ -11,7 +11,7 @@ describe('Key Vault and managed identity stand-ins', () => {
     let vaultUrl: string;
     const secretName = 'graph-client-secret';
     before(async () => {
-        sandbox = await startSandbox({ userCount: 1 });
+        sandbox = await startGuardedSandbox({ userCount: 1 });
         // @azure/identity reads IDENTITY_ENDPOINT/IDENTITY_HEADER from the environment.
         Object.assign(process.env, sandbox.settings);
         vaultUrl = sandbox.settings.KEY_VAULT_URL ?? '';
@@ -135,7 +135,7 @@ describe('Key Vault and managed identity stand-ins', () => {
     });
 
     it('a second sandbox in the same process still works with a new credential (MSAL caches the MI source statically)', async () => {
-        const second = await startSandbox({ userCount: 1 });
+        const second = await startGuardedSandbox({ userCount: 1 });
         try {
             assert.equal(second.settings.IDENTITY_ENDPOINT, sandbox.settings.IDENTITY_ENDPOINT);
             const secondClient = new SecretClient(second.settings.KEY_VAULT_URL ?? '', new ManagedIdentityCredential(), {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
-import { runSnapshotExport, type SnapshotExportResult } from '../../src/export/runSnapshotExport.js';
+import { runSnapshotExport, type SnapshotExportOptions, type SnapshotExportResult } from '../../src/export/runSnapshotExport.js';
 import { createExportRuntime, type ExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/createRuntime.js';
 import { startAzurite, type Azurite, type SandboxOptions } from '../../sandbox/index.js';
@@ -16,13 +16,18 @@ export interface ExportTarget {
     /** A fresh (cold) Graph runtime, an "instance" whose page-token keys live in this container. */
     newRuntime(options?: RuntimeOptions): Runtime;
     /** One export run through a fresh (cold) Graph runtime. */
-    run(): Promise<SnapshotExportResult>;
-    /** Committed blob names under snapshots/, sorted. */
-    snapshotNames(): Promise<string[]>;
+    run(options?: ExportRunOptions): Promise<SnapshotExportResult>;
+    /** Committed blob names under snapshots/ (or `prefix`), sorted. */
+    snapshotNames(prefix?: string): Promise<string[]>;
     download(name: string): Promise<Buffer>;
     /** `latest.json` as stored, or undefined. */
     latest(): Promise<{ readonly text: string; readonly etag: string } | undefined>;
+    /** `delta-state.json` as stored, or undefined. */
+    deltaState(): Promise<{ readonly text: string; readonly etag: string } | undefined>;
 }
+
+/** What a test may vary in one run. */
+export type ExportRunOptions = Partial<Pick<SnapshotExportOptions, 'full' | 'changeLimits' | 'onProgress'>>;
 
 export interface ExportTestKit {
     readonly t: TestSandbox;
@@ -58,19 +63,21 @@ export async function startExportTestKit(options: SandboxOptions = {}): Promise<
                 env,
                 exportRuntime: () => createExportRuntime(env),
                 newRuntime: (options = {}) => createRuntime(env, { retry: fastRetry, logger: t.logs.logger('runtime'), ...options }),
-                run: () => runSnapshotExport({ users: t.newRuntime().users, ...createExportRuntime(env), logger: t.logs.logger('export') }),
-                async snapshotNames() {
+                run: (options = {}) =>
+                    runSnapshotExport({
+                        graph: t.newRuntime().graph,
+                        ...createExportRuntime(env),
+                        logger: t.logs.logger('export'),
+                        ...options,
+                    }),
+                async snapshotNames(prefix = 'snapshots/') {
                     const names: string[] = [];
-                    for await (const item of container.listBlobsFlat({ prefix: 'snapshots/' })) names.push(item.name);
+                    for await (const item of container.listBlobsFlat({ prefix })) names.push(item.name);
                     return names.sort();
                 },
                 download: (blob) => container.getBlobClient(blob).downloadToBuffer(),
-                async latest() {
-                    const blob = container.getBlobClient('latest.json');
-                    if (!(await blob.exists())) return undefined;
-                    const properties = await blob.getProperties();
-                    return { text: (await blob.downloadToBuffer()).toString('utf8'), etag: properties.etag ?? '' };
-                },
+                latest: () => readDocument(container, 'latest.json'),
+                deltaState: () => readDocument(container, 'delta-state.json'),
             };
         },
         async close() {
@@ -78,6 +85,13 @@ export async function startExportTestKit(options: SandboxOptions = {}): Promise<
             await t.close();
         },
     };
+}
+
+async function readDocument(container: ContainerClient, name: string): Promise<{ text: string; etag: string } | undefined> {
+    const blob = container.getBlobClient(name);
+    if (!(await blob.exists())) return undefined;
+    const properties = await blob.getProperties();
+    return { text: (await blob.downloadToBuffer()).toString('utf8'), etag: properties.etag ?? '' };
 }
 
 export function sha256(bytes: Buffer): string {

@@ -2,8 +2,9 @@ import functions, { type HttpResponseInit } from '@azure/functions';
 import { functionKeyAuthorizer, type CallerAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/createRuntime.js';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../sandbox/index.js';
+import type { Sandbox, SandboxOptions } from '../../sandbox/index.js';
 import { hygiene } from './hygieneGuard.js';
+import { startGuardedSandbox } from './startGuardedSandbox.js';
 import { LogCapture } from './LogCapture.js';
 
 /** Fast retries keep fault tests short; the production defaults are tested in unit tests. */
@@ -11,6 +12,8 @@ import { LogCapture } from './LogCapture.js';
 const { HttpRequest, InvocationContext } = functions;
 
 export const fastRetry = { baseDelayMs: 5, maxDelayMs: 50, maxTotalMs: 10_000, requestTimeoutMs: 5_000 } as const;
+/** AADSTS70021 retries in milliseconds instead of seconds; the production schedule is unit-tested. */
+export const fastPropagationRetry = { attempts: 6, baseDelayMs: 5, maxDelayMs: 20 } as const;
 
 export interface TestSandbox {
     readonly sandbox: Sandbox;
@@ -35,16 +38,19 @@ export interface TestSandbox {
 let invocation = 0;
 
 export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCapture = new LogCapture()): Promise<TestSandbox> {
-    const sandbox = await startSandbox(options);
-    hygiene.registerForbidden(() => [...sandbox.secretHistory(), ...sandbox.issuedTokens()]);
-    hygiene.registerInternal(() => sandbox.internalIdentifiers);
+    const sandbox = await startGuardedSandbox(options);
     // @azure/identity's managed identity credential reads these from process.env itself.
     Object.assign(process.env, sandbox.settings);
     return {
         sandbox,
         logs,
         newRuntime: (runtimeOptions = {}) =>
-            createRuntime(sandbox.settings, { retry: fastRetry, logger: logs.logger('runtime'), ...runtimeOptions }),
+            createRuntime(sandbox.settings, {
+                retry: fastRetry,
+                propagationRetry: fastPropagationRetry,
+                logger: logs.logger('runtime'),
+                ...runtimeOptions,
+            }),
         async invoke(query, runtime, headers = { accept: 'application/json' }, authorizer = functionKeyAuthorizer) {
             invocation += 1;
             const request = new HttpRequest({

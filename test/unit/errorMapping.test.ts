@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toGraphError } from '../../src/graph/toGraphError.js';
 import { toSecretError } from '../../src/secret/toSecretError.js';
-import { isInvalidClientError, toTokenError } from '../../src/token/toTokenError.js';
+import { toTokenError } from '../../src/token/toTokenError.js';
+import { KeyVaultSecretCredentialSource } from '../../src/credentials/KeyVaultSecretCredentialSource.js';
+
+/** Whether the client-secret mode re-reads Key Vault for this rejection (a rotation can fix it). */
+const isInvalidClientError = (error: unknown): boolean =>
+    new KeyVaultSecretCredentialSource({ getSecret: () => Promise.reject(new Error('unused')) }).isStaleCredentialError(error);
 import { ensureErrorType } from '../../src/errors/ensureErrorType.js';
 
 const tokenContext = { tenantId: 'contoso.onmicrosoft.com', clientId: 'app-1', authorityHost: 'https://login.microsoftonline.com' };

@@ -123,4 +123,21 @@ describe('listUserPages with one request ahead', () => {
         assert.deepEqual(ids, ['0', '1']);
         assert.ok(served.requested.every((u) => u.startsWith(endpoint)));
     });
+
+    for (const loop of ['to itself', 'to an earlier page']) {
+        it(`stops with GraphRepeatedNextLink on a nextLink ${loop}, never an endless loop`, async () => {
+            const back = loop === 'to itself' ? link(2) : link(1);
+            const served = serve({ [first]: page(['0'], link(1)), [link(1)]: page(['1'], link(2)), [link(2)]: page(['2'], back) });
+            const ids: string[] = [];
+            await assert.rejects(
+                async () => {
+                    for await (const p of client().listUserPages({ top: 2 })) ids.push(...p.users.map((u) => u.id));
+                },
+                (error) => error instanceof AppError && error.code === 'GraphRepeatedNextLink' && !error.message.includes('skiptoken'),
+            );
+            // Like a page with a foreign nextLink, the page carrying the looping link is refused whole.
+            assert.deepEqual(ids, ['0', '1']);
+            assert.equal(served.requested.length, 3, 'the repeated page is never requested again');
+        });
+    }
 });

@@ -80,4 +80,27 @@ describe('settings validation', () => {
         const error = configError({ ...valid, GRAPH_CLIENT_SECRET_NAME: pasted + ' ' });
         assert.ok(!error.message.includes(pasted));
     });
+    it('each credential mode requires only its own settings', () => {
+        const { KEY_VAULT_URL: _vault, ...withoutVault } = valid;
+        assert.equal(loadCoreSettings({ ...valid, GRAPH_CREDENTIAL: 'keyVaultCertificate' }).certificateName, 'graph-client-certificate');
+        assert.deepEqual(configError({ ...withoutVault, GRAPH_CREDENTIAL: 'keyVaultCertificate' }).settings, ['KEY_VAULT_URL']);
+        assert.match(
+            configError({ ...withoutVault, GRAPH_CREDENTIAL: 'keyVaultSecret' }).message,
+            /KEY_VAULT_URL is required when GRAPH_CREDENTIAL is keyVaultSecret/,
+        );
+        const identity = loadCoreSettings({ ...withoutVault, GRAPH_CREDENTIAL: 'managedIdentity', AZURE_CLIENT_ID: 'uami-client-id' });
+        assert.equal(identity.credential, 'managedIdentity');
+        assert.equal(identity.keyVaultUrl, undefined);
+        assert.equal(loadCoreSettings({ ...valid, GRAPH_CREDENTIAL: 'managedIdentity', AZURE_CLIENT_ID: 'x-1' }).keyVaultUrl, undefined);
+        const missing = configError({ ...withoutVault, GRAPH_CREDENTIAL: 'managedIdentity' });
+        assert.deepEqual(missing.settings, ['AZURE_CLIENT_ID']);
+        assert.match(missing.message, /user-assigned managed identity/);
+        assert.match(missing.message, /system-assigned identity cannot be a federated credential/);
+    });
+
+    it("one error names every bad setting, the mode's requirements included", () => {
+        const error = configError({ GRAPH_CREDENTIAL: 'managedIdentity', AUTHORITY_HOST: 'http://login.example' });
+        assert.deepEqual(error.settings, ['GRAPH_TENANT_ID', 'GRAPH_CLIENT_ID', 'AUTHORITY_HOST', 'AZURE_CLIENT_ID']);
+        assert.deepEqual(configError({ ...valid, GRAPH_CREDENTIAL: 'certificate' }).settings, ['GRAPH_CREDENTIAL']);
+    });
 });

@@ -23,8 +23,9 @@ check_pipeline_prerequisites() {
 # Answers worth waiting for right after a deployment: the platform still starting the new code (no problem
 # document, 404/5xx or no connection), transient upstream errors, role assignments still propagating
 # (KeyVaultForbidden), Entra ID's signing keys not reachable yet (CallerAuthUnavailable), and Entra ID not
-# yet honouring a new federated credential (AADSTS70021) or key credential (AADSTS700027). The app itself
-# retries each of these briefly; this waits minutes.
+# yet honouring a new federated credential (AADSTS70021; the app's TokenFederatedCredentialMismatch) or key
+# credential (AADSTS700027; TokenCertificateRejected). The app itself retries each of these briefly; this
+# waits minutes.
 verify_is_transient() {
     local status="$1" code="$2" body="$3"
     grep -Eq 'AADSTS(70021|700027)([^0-9]|$)' "${body}" && return 0
@@ -32,12 +33,13 @@ verify_is_transient() {
         [[ "${status}" =~ ^(000|404|429|500|502|503|504)$ ]]
         return
     fi
-    [[ "${code}" =~ ^(TokenEndpointUnavailable|KeyVaultUnavailable|KeyVaultForbidden|GraphThrottled|GraphUnavailable|CallerAuthUnavailable)$ ]]
+    [[ "${code}" =~ ^(TokenEndpointUnavailable|KeyVaultUnavailable|KeyVaultForbidden|GraphThrottled|GraphUnavailable|TokenFederatedCredentialMismatch|TokenCertificateRejected|CallerAuthUnavailable)$ ]]
 }
 
-# A string field of the problem document in $2 (flat JSON, as the app writes it; escaped quotes kept).
+# A string field of the problem document in $2 (flat JSON, as the app writes it), JSON escapes \" \\ \/ undone:
+# the app's messages quote names and values.
 problem_field() {
-    sed -n "s/.*\"$1\" *: *\"\\(\\([^\"\\\\]\\|\\\\.\\)*\\)\".*/\\1/p" "$2" | head -n 1 | sed 's/\\"/"/g'
+    sed -nE "s/.*\"$1\" *: *\"(([^\"\\\\]|\\\\.)*)\".*/\\1/p" "$2" | head -n 1 | sed -E 's/\\(["\\/])/\1/g'
 }
 
 # The fix docs/troubleshooting.md gives for an error code (the app's answers carry only the code: the

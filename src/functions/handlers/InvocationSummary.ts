@@ -1,4 +1,4 @@
-import type { SnapshotManifest } from '../../export/SnapshotManifest.js';
+import type { ExportMode, SnapshotManifest } from '../../export/SnapshotManifest.js';
 import type { GraphRequestStats } from '../../graph/GraphUser.js';
 import type { Logger } from '../../logging/Logger.js';
 
@@ -25,12 +25,26 @@ export interface InvocationSummary {
         readonly role: string | null;
         readonly tokenVersion: '1.0' | '2.0';
     };
-    /** Timer runs: what the export wrote. */
-    readonly snapshot?: Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256'> & {
-        /** Snapshots removed by retention; absent when retention failed (see the warning line). */
+    /** Timer runs: what the export wrote; `.../content`: the snapshot the download link was signed for. */
+    readonly snapshot?: WrittenSnapshot | LinkedSnapshot;
+}
+
+/** The snapshot a download link reads. */
+export type LinkedSnapshot = Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256'>;
+
+/** What a timer run wrote. */
+export type WrittenSnapshot = LinkedSnapshot &
+    Pick<SnapshotManifest, 'fullReadReason'> & {
+        readonly mode: ExportMode;
+        /** Users Graph sent more than once in this run. */
+        readonly duplicates: number;
+        /** Incremental runs: net changes applied to the base snapshot. */
+        readonly added?: number;
+        readonly updated?: number;
+        readonly removed?: number;
+        /** Snapshots and change files removed by retention; absent when retention failed (see the warning line). */
         readonly deletedSnapshots?: number;
     };
-}
 
 /** One structured line per invocation, the line operators query in Application Insights. */
 export function logInvocationSummary(logger: Logger, summary: InvocationSummary): void {

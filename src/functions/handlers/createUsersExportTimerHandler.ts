@@ -10,7 +10,8 @@ import { logInvocationSummary } from './InvocationSummary.js';
 export type TimerHandler = (timer: Timer, context: InvocationContext) => Promise<void>;
 
 /**
- * The scheduled job: one snapshot of every user into blob storage, `latest.json`, then retention.
+ * The scheduled job: one snapshot of every user into blob storage (from the changes since the last
+ * run when it can, see runSnapshotExport), `latest.json`, the delta state, then retention.
  * The host's singleton lock keeps runs from overlapping; the conditional manifest write covers
  * the rest (e.g. a manual CLI export at the same time).
  */
@@ -26,8 +27,8 @@ export function createUsersExportTimerHandler(
         try {
             // Storage settings first: a missing connection fails before any Graph traffic.
             const { store, settings } = await getExportRuntime();
-            const result = await runSnapshotExport({ users: (await getRuntime()).users, store, settings, stats, logger });
-            const { runId, blobName, userCount, bytes, sha256, pageCount } = result.manifest;
+            const result = await runSnapshotExport({ graph: (await getRuntime()).graph, store, settings, stats, logger });
+            const { runId, blobName, userCount, bytes, sha256, pageCount, mode, fullReadReason, duplicates, changes } = result.manifest;
             logInvocationSummary(logger, {
                 invocationId: context.invocationId,
                 trigger: 'timer',
@@ -42,6 +43,10 @@ export function createUsersExportTimerHandler(
                     userCount,
                     bytes,
                     sha256,
+                    mode: mode ?? 'full',
+                    ...(fullReadReason === undefined ? {} : { fullReadReason }),
+                    duplicates: duplicates ?? 0,
+                    ...(changes === undefined ? {} : { added: changes.added, updated: changes.updated, removed: changes.removed }),
                     ...(result.deletedSnapshots === undefined ? {} : { deletedSnapshots: result.deletedSnapshots }),
                 },
             });

@@ -6,7 +6,7 @@ import { assertNoQueryParameters } from '../../users/UsersQuery.js';
 import { assertGetRequest } from './assertGetRequest.js';
 import { CallerAudit } from './CallerAudit.js';
 import { createContextLogger } from './createContextLogger.js';
-import { logInvocationSummary, type InvocationSummary } from './InvocationSummary.js';
+import { logInvocationSummary, type LinkedSnapshot } from './InvocationSummary.js';
 import { logFailure } from './logFailure.js';
 import { toProblemResponse } from './toProblemResponse.js';
 
@@ -15,7 +15,7 @@ export type ExportHttpHandler = (request: HttpRequest, context: InvocationContex
 /** What an export route answered, and the snapshot it concerned, for the summary. */
 export interface ExportAnswer {
     readonly response: HttpResponseInit;
-    readonly snapshot?: InvocationSummary['snapshot'];
+    readonly snapshot?: LinkedSnapshot;
 }
 
 /**

@@ -1,0 +1,90 @@
+/** latest.json and delta-state.json: each parser accepts what the app writes and refuses what it cannot read. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { registerSensitiveValue, sanitizeText } from '../../src/errors/sanitizeText.js';
+import { parseDeltaState, type DeltaState } from '../../src/export/DeltaState.js';
+import { parseManifest, type SnapshotManifest } from '../../src/export/SnapshotManifest.js';
+
+const v1: SnapshotManifest = {
+    schemaVersion: 1,
+    runId: 'r',
+    blobName: 'snapshots/2026/01/01/r.ndjson',
+    contentType: 'application/x-ndjson',
+    gzip: false,
+    userCount: 2,
+    pageCount: 1,
+    bytes: 10,
+    sha256: 'ab',
+    select: ['id'],
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+    durationMs: 1000,
+    graphRequests: 1,
+};
+const incremental: SnapshotManifest = {
+    ...v1,
+    mode: 'incremental',
+    duplicates: 3,
+    base: { runId: 'q', blobName: 'snapshots/2025/12/31/q.ndjson', sha256: 'cd' },
+    changes: { blobName: 'changes/2026/01/01/r.ndjson', bytes: 5, sha256: 'ef', added: 1, updated: 2, removed: 0 },
+};
+const state: DeltaState = {
+    schemaVersion: 1,
+    deltaLink: 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc',
+    select: ['id'],
+    deltaLinkAt: '2026-01-01T00:00:00.000Z',
+    lastFullReadAt: '2026-01-01T00:00:00.000Z',
+    snapshot: { runId: 'r', blobName: 'snapshots/2026/01/01/r.ndjson', sha256: 'ab', bytes: 10, gzip: false, userCount: 2 },
+};
+
+describe('latest.json and delta-state.json', () => {
+    it('a manifest from before incremental exports and one of each mode parse; the delta fields are additive', () => {
+        for (const m of [v1, incremental, { ...v1, mode: 'full', fullReadReason: 'noState', duplicates: 0 }]) {
+            assert.deepEqual(parseManifest(JSON.stringify(m), 'latest.json'), m);
+        }
+    });
+
+    it('a manifest it cannot read is refused: another schemaVersion, an unknown mode or reason, a mistyped delta field', () => {
+        for (const bad of [
+            { ...v1, schemaVersion: 2 },
+            { ...v1, mode: 'partial' },
+            { ...v1, mode: 'full', fullReadReason: 'because' },
+            { ...incremental, changes: { ...incremental.changes, added: '1' } },
+            { ...incremental, base: 'q' },
+            { ...v1, duplicates: '0' },
+        ]) {
+            assert.throws(
+                () => parseManifest(JSON.stringify(bad), 'latest.json'),
+                /not a valid users export manifest/,
+                JSON.stringify(bad),
+            );
+        }
+    });
+
+    it('the delta state parses, and what is wrong with a bad one is said without quoting it', () => {
+        assert.deepEqual(parseDeltaState(JSON.stringify(state)), state);
+        for (const bad of [
+            '{',
+            '[]',
+            JSON.stringify({ ...state, schemaVersion: 2 }),
+            JSON.stringify({ ...state, deltaLink: '' }),
+            JSON.stringify({ ...state, lastFullReadAt: 'yesterday' }),
+            JSON.stringify({ ...state, snapshot: { ...state.snapshot, bytes: -0.5 } }),
+        ]) {
+            assert.throws(
+                () => parseDeltaState(bad),
+                (error: Error) => !error.message.includes('deltatoken'),
+                bad,
+            );
+        }
+    });
+
+    it('the sanitizer removes delta and skip tokens, and registered deltaLinks whole', () => {
+        const out = sanitizeText(`GET ${state.deltaLink} then https://graph.microsoft.com/v1.0/users?$top=999&$skiptoken=RFNwdAIAAQ`);
+        assert.ok(!out.includes('abc') && !out.includes('RFNwdAIAAQ'), out);
+        assert.match(out, /\$top=999/);
+        const link = 'https://graph.example/v1.0/users/delta?token=opaque-cursor-value';
+        registerSensitiveValue(link, 'token');
+        assert.ok(!sanitizeText(`at ${link}.`).includes('opaque-cursor-value'));
+    });
+});
