@@ -17,7 +17,7 @@ import { AppError } from '../../src/errors/AppError.js';
 import { hygiene } from '../support/hygieneGuard.js';
 import { LogCapture } from '../support/LogCapture.js';
 import { createRuntime } from '../../src/runtime/createRuntime.js';
-import { fastPropagationRetry, fastRetry, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
+import { fastRetries, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 type LookupCallback = (error: NodeJS.ErrnoException | null, address?: string | LookupAddress[], family?: number) => void;
 
@@ -55,7 +55,7 @@ after(() => t.close());
 async function tokenFailure(authorityHost: string): Promise<AppError> {
     const runtime = createRuntime(
         { ...t.sandbox.settings, AUTHORITY_HOST: authorityHost },
-        { retry: fastRetry, propagationRetry: fastPropagationRetry, logger: logs.logger('runtime') },
+        { ...fastRetries, logger: logs.logger('runtime') },
     );
     const error = await runtime.tokens.getToken().then(
         () => assert.fail(`a token was issued through ${authorityHost}`),

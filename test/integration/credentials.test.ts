@@ -10,13 +10,7 @@ import { createRuntime, type Runtime } from '../../src/runtime/createRuntime.js'
 import type { SandboxOptions } from '../../sandbox/index.js';
 import { hygiene } from '../support/hygieneGuard.js';
 import { LogCapture } from '../support/LogCapture.js';
-import {
-    fastNewCredentialRetry,
-    fastPropagationRetry,
-    fastRetry,
-    startTestSandbox,
-    type TestSandbox,
-} from '../support/startTestSandbox.js';
+import { fastPropagationRetry, fastRetries, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 type Mode = NonNullable<SandboxOptions['credential']>;
 const MODES: readonly Mode[] = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'];
@@ -38,12 +32,7 @@ async function sandboxFor(credential: Mode, options: SandboxOptions = {}): Promi
 function runtimeFor(t: TestSandbox, settings: Readonly<Record<string, string | undefined>> = {}): Runtime {
     return createRuntime(
         { ...t.sandbox.settings, AZURE_CLIENT_ID: t.sandbox.userAssignedIdentity.clientId, ...settings },
-        {
-            retry: fastRetry,
-            propagationRetry: fastPropagationRetry,
-            newCredentialRetry: fastNewCredentialRetry,
-            logger: logs.logger('runtime'),
-        },
+        { ...fastRetries, logger: logs.logger('runtime') },
     );
 }
 

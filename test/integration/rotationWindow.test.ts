@@ -12,13 +12,7 @@ import { after, describe, it } from 'node:test';
 import { createRuntime, type Runtime } from '../../src/runtime/createRuntime.js';
 import { GraphTokenProvider } from '../../src/token/GraphTokenProvider.js';
 import { LogCapture } from '../support/LogCapture.js';
-import {
-    fastNewCredentialRetry,
-    fastPropagationRetry,
-    fastRetry,
-    startTestSandbox,
-    type TestSandbox,
-} from '../support/startTestSandbox.js';
+import { fastNewCredentialRetry, fastRetries, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 const ONE_PAGE = 'top=5&select=id';
 const logs = new LogCapture();
@@ -37,15 +31,7 @@ async function sandboxFor(credential: VaultMode): Promise<TestSandbox> {
 
 /** The vault is read again after 1 s (the shortest SECRET_CACHE_TTL_SECONDS), so a test can let it expire. */
 function runtimeFor(t: TestSandbox): Runtime {
-    return createRuntime(
-        { ...t.sandbox.settings, SECRET_CACHE_TTL_SECONDS: '1' },
-        {
-            retry: fastRetry,
-            propagationRetry: fastPropagationRetry,
-            newCredentialRetry: fastNewCredentialRetry,
-            logger: logs.logger('runtime'),
-        },
-    );
+    return createRuntime({ ...t.sandbox.settings, SECRET_CACHE_TTL_SECONDS: '1' }, { ...fastRetries, logger: logs.logger('runtime') });
 }
 
 const rotate = (t: TestSandbox, mode: VaultMode): Promise<string> =>

@@ -11,13 +11,7 @@ import { after, describe, it } from 'node:test';
 import type { Runtime } from '../../src/runtime/createRuntime.js';
 import { LogCapture } from '../support/LogCapture.js';
 import { createRuntime } from '../../src/runtime/createRuntime.js';
-import {
-    fastNewCredentialRetry,
-    fastPropagationRetry,
-    fastRetry,
-    startTestSandbox,
-    type TestSandbox,
-} from '../support/startTestSandbox.js';
+import { fastRetries, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 const INVOCATIONS = 10_000;
 /** Rotation runs: long enough for several token refreshes (every ~2 s with 302-second tokens). */
@@ -71,7 +65,7 @@ const ROUND = 1_000;
 const MAX_ROUNDS = 30;
 
 /** 200 requests in flight against an in-process sandbox queue for seconds: keep production timeouts. */
-const loadRetry = { ...fastRetry, requestTimeoutMs: 30_000, maxTotalMs: 120_000 };
+const loadRetry = { ...fastRetries.retry, requestTimeoutMs: 30_000, maxTotalMs: 120_000 };
 
 const figures: string[] = [];
 after(() => {
@@ -123,15 +117,7 @@ describe('token path under load', () => {
     });
 
     const runtimeFor = (t: TestSandbox): Runtime =>
-        createRuntime(
-            { ...t.sandbox.settings },
-            {
-                retry: loadRetry,
-                propagationRetry: fastPropagationRetry,
-                newCredentialRetry: fastNewCredentialRetry,
-                logger: t.logs.logger('runtime'),
-            },
-        );
+        createRuntime({ ...t.sandbox.settings }, { ...fastRetries, retry: loadRetry, logger: t.logs.logger('runtime') });
 
     for (const credential of ['keyVaultCertificate', 'managedIdentity'] as const) {
         it(`${credential}: 10,000 warm invocations after a cold start make 1 identity request and 1 Entra request`, async () => {
@@ -190,12 +176,7 @@ describe('token path under load', () => {
             try {
                 const runtime = createRuntime(
                     { ...t.sandbox.settings, SECRET_CACHE_TTL_SECONDS: '1' },
-                    {
-                        retry: loadRetry,
-                        propagationRetry: fastPropagationRetry,
-                        newCredentialRetry: fastNewCredentialRetry,
-                        logger: t.logs.logger('runtime'),
-                    },
+                    { ...fastRetries, retry: loadRetry, logger: t.logs.logger('runtime') },
                 );
                 const rotate = (): Promise<string> =>
                     credential === 'keyVaultSecret'
