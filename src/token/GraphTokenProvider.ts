@@ -138,9 +138,16 @@ export class GraphTokenProvider {
                 try {
                     return await this.#tryNew(latest, forceRefresh, timing);
                 } catch (error) {
-                    if (!this.#options.credentials.isStaleCredentialError(error)) throw toTokenError(error, this.#context(latest));
-                    refusal = { error, credential: latest };
-                    this.#refused.refused(latest, aadstsCodeOf(error), () => toTokenError(error, this.#context(latest)).toLogString());
+                    if (this.#options.credentials.isStaleCredentialError(error)) {
+                        refusal = { error, credential: latest };
+                        this.#refused.refused(latest, aadstsCodeOf(error), () => toTokenError(error, this.#context(latest)).toLogString());
+                    } else if (this.#accepted === undefined) {
+                        throw toTokenError(error, this.#context(latest));
+                    } else {
+                        // Not a verdict on the new value (the token endpoint failed, say): the credential that works,
+                        // and the token in its cache, keep serving this call.
+                        this.#refused.postponed(latest, toTokenError(error, this.#context(latest)).toLogString());
+                    }
                 }
             }
             if (this.#accepted === undefined) {

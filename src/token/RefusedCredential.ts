@@ -12,6 +12,16 @@ export interface RefusedCredentialOptions {
     readonly logger?: Logger;
 }
 
+/** The newer value not accepted yet: since when, how often tried and refused, when it is due again. */
+interface NewerValue {
+    readonly key: string;
+    readonly since: number;
+    tries: number;
+    refusals: number;
+    retryAt: number;
+    alarmed: boolean;
+}
+
 /**
  * The newer credential value Entra ID refused while an older one may still work (a rotation that has not
  * propagated): when to try it again, and what to tell the operator: one warning at the first refusal, one error
@@ -19,7 +29,7 @@ export interface RefusedCredentialOptions {
  */
 export class RefusedCredential {
     readonly #options: RefusedCredentialOptions;
-    #refused: { readonly key: string; readonly since: number; refusals: number; retryAt: number; alarmed: boolean } | undefined;
+    #refused: NewerValue | undefined;
 
     constructor(options: RefusedCredentialOptions) {
         this.#options = options;
@@ -35,18 +45,10 @@ export class RefusedCredential {
      * value has been refused for 15 minutes.
      */
     refused(credential: GraphCredential, refusal: number | undefined, alarm: () => string): void {
-        const now = this.#options.now();
-        const first = this.#refused?.key !== credential.key;
-        const refused =
-            this.#refused?.key === credential.key
-                ? this.#refused
-                : { key: credential.key, since: now, refusals: 0, retryAt: now, alarmed: false };
-        this.#refused = refused;
+        const { refused, now, delay } = this.#tryLater(credential);
         refused.refusals += 1;
-        const delay = Math.max(this.#options.retry.baseDelayMs, computeBackoff(refused.refusals, this.#options.retry));
-        refused.retryAt = now + delay;
         const text = `Entra ID refused ${credential.facts().description}${refusal === undefined ? '' : ` (AADSTS${refusal})`}`;
-        if (first) {
+        if (refused.refusals === 1) {
             this.#options.logger?.warn(
                 `${text}. A credential added in the last minutes may not have reached all of Entra ID yet: the app keeps the last credential Entra ID accepted, if it has one, and tries the new one again in about ${Math.round(delay / 1000)} s.`,
             );
@@ -58,13 +60,40 @@ export class RefusedCredential {
         }
     }
 
-    /** `credential` got a token: if it was the refused value, say so, once. */
+    /**
+     * Trying `credential` failed for another reason than a refusal (the token endpoint was unavailable, say) while an
+     * older credential still serves: it is tried again on the same schedule, and the failure is logged each time.
+     */
+    postponed(credential: GraphCredential, failure: string): void {
+        const { delay } = this.#tryLater(credential);
+        this.#options.logger?.warn(
+            `Could not try ${credential.facts().description} with Entra ID: ${failure} The app keeps the last credential Entra ID accepted and tries the new one again in about ${Math.round(delay / 1000)} s.`,
+        );
+    }
+
+    /** `credential` got a token: if it was refused before, say so, once. */
     accepted(credential: GraphCredential): boolean {
         if (this.#refused?.key !== credential.key) return false;
-        this.#options.logger?.info(
-            `Entra ID now accepts ${credential.facts().description} (refused ${this.#refused.refusals} time(s) while it propagated); using it from now on.`,
-        );
+        const { refusals } = this.#refused;
         this.#refused = undefined;
+        if (refusals === 0) return false;
+        this.#options.logger?.info(
+            `Entra ID now accepts ${credential.facts().description} (refused ${refusals} time(s) while it propagated); using it from now on.`,
+        );
         return true;
+    }
+
+    /** One more try of `credential` that did not get a token: its next try moves back on the schedule. */
+    #tryLater(credential: GraphCredential): { refused: NewerValue; now: number; delay: number } {
+        const now = this.#options.now();
+        const refused =
+            this.#refused?.key === credential.key
+                ? this.#refused
+                : { key: credential.key, since: now, tries: 0, refusals: 0, retryAt: now, alarmed: false };
+        this.#refused = refused;
+        refused.tries += 1;
+        const delay = Math.max(this.#options.retry.baseDelayMs, computeBackoff(refused.tries, this.#options.retry));
+        refused.retryAt = now + delay;
+        return { refused, now, delay };
     }
 }

@@ -78,6 +78,30 @@ for (const mode of ['keyVaultSecret', 'keyVaultCertificate'] as const) {
             assert.equal(t.sandbox.counters.olderCredentialAccepted, 0);
         });
 
+        it('the token endpoint failing while the new value is tried is no refusal: the working credential serves the call', async () => {
+            const t = await sandboxFor(mode);
+            const runtime = runtimeFor(t);
+            assert.equal((await t.invoke(ONE_PAGE, runtime)).status, 200);
+            await rotate(t, mode);
+            await pastTtl();
+            const mark = logs.lines.length;
+            t.sandbox.counters.reset();
+            // Every attempt at the new value (3, with backoff) gets a 503; the old credential's token is still cached.
+            t.sandbox.faults.token.fail(3, 503);
+            assert.equal((await t.invoke(ONE_PAGE, runtime)).status, 200);
+            assert.equal(t.sandbox.counters.unpropagatedCredentialRejections, 0, 'Entra ID never judged the new value');
+            assert.equal(linesSince(mark, 'Could not try').length, 1);
+            assert.match(linesSince(mark, 'Could not try')[0]!, /TokenEndpointUnavailable/);
+            assert.equal(linesSince(mark, 'Entra ID refused').length, 0);
+
+            t.sandbox.completePropagation();
+            await pastRetry();
+            assert.equal((await t.invoke(ONE_PAGE, runtime)).status, 200);
+            assert.equal(t.sandbox.counters.newestCredentialAccepted, 1, 'tried again once due, and switched');
+            assert.equal(linesSince(mark, 'from now on, instead of').length, 1);
+            assert.equal(linesSince(mark, 'Entra ID now accepts').length, 0, 'it was never refused');
+        });
+
         it('a cold instance started inside the window uses the version the rotation replaced, then the new one', async () => {
             const t = await sandboxFor(mode);
             await rotate(t, mode);
