@@ -13,7 +13,8 @@ import { FullReadNeeded } from './FullReadNeeded.js';
 import { fullReadReasons, type FullReadReason } from './FullReadReason.js';
 import { IdSet } from './IdSet.js';
 import { mergeSnapshot } from './mergeSnapshot.js';
-import { defaultChangeLimits, readDeltaChanges, type ChangeLimits } from './readDeltaChanges.js';
+import { defaultChangeLimits, type ChangeLimits } from './ChangeLimits.js';
+import { readDeltaChanges } from './readDeltaChanges.js';
 import { readFullSnapshot } from './readFullSnapshot.js';
 import { MANIFEST_SCHEMA_VERSION, type SnapshotManifest } from './SnapshotManifest.js';
 import { ndjsonContentType, SnapshotSink } from './SnapshotSink.js';
@@ -206,7 +207,7 @@ async function runIncremental(run: Run, state: DeltaState): Promise<FinishedRun>
             gzip: settings.gzip,
             ...(logger === undefined ? {} : { logger }),
         });
-        const changeFile = await writeChangeFile(changeSink, merged.net);
+        const changeFile = await writeChangeFile(changeSink, read.changes, merged.net);
         return {
             manifest: {
                 ...manifestHead(run, snapshot, merged.userCount, read.pageCount),
