@@ -171,5 +171,12 @@ describe('Graph /v1.0/users over the mutable directory', () => {
         sandbox.faults.graph.repeatNextLink(1);
         const looping = await list('/v1.0/users?$top=10&$select=id');
         assert.equal(looping.body['@odata.nextLink'], `${graph}/v1.0/users?$top=10&$select=id`);
+        // After one page answered normally: the second page's link points back at the second page.
+        sandbox.faults.graph.repeatNextLink(1, 1);
+        const normal = await list('/v1.0/users?$top=10&$select=id');
+        const next = String(normal.body['@odata.nextLink']);
+        assert.notEqual(next, `${graph}/v1.0/users?$top=10&$select=id`);
+        assert.equal((await list(next.replace(graph, ''))).body['@odata.nextLink'], next);
+        assert.notEqual((await list(next.replace(graph, ''))).body['@odata.nextLink'], next, 'the fault cleared itself');
     });
 });
