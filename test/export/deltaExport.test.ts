@@ -66,6 +66,33 @@ async function assertFullRead(target: ExportTarget, reason: FullReadReason, run 
     return manifest;
 }
 
+/** Applies the manifest's change file (checked against its sha256 and size) to `records`, as a consumer would. */
+async function applyChangeFile(
+    target: ExportTarget,
+    manifest: SnapshotManifest,
+    records: UserRecords,
+): Promise<{ applied: UserRecords; lines: Record<string, unknown>[] }> {
+    const changes = manifest.changes;
+    assert.ok(changes !== undefined, 'an incremental manifest names its change file');
+    const stored = await target.download(changes.blobName);
+    assert.equal(sha256(stored), changes.sha256);
+    assert.equal(stored.length, changes.bytes);
+    const text = stored.toString('utf8').trimEnd();
+    const lines = text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const applied = new Map(records);
+    for (const line of lines) {
+        assert.ok(line.op === 'upsert' || line.op === 'remove', JSON.stringify(line));
+        if (line.op === 'upsert') {
+            assert.equal((line.user as { id: string }).id, line.id);
+            applied.set(line.id as string, line.user as Record<string, unknown>);
+        } else {
+            assert.ok(line.reason === 'changed' || line.reason === 'deleted', JSON.stringify(line));
+            applied.delete(line.id as string);
+        }
+    }
+    return { applied, lines };
+}
+
 /** A spread of changes: updates, creations, soft and hard deletions, a restore. */
 function changeDirectory(offset: number): { updated: number; created: number; removed: number; restored: number } {
     const directory = kit.t.sandbox.directory;
@@ -118,26 +145,8 @@ describe('incremental export (Graph delta query)', () => {
 
         // The change file: one change per line; applied to the base it gives the new snapshot.
         assert.match(changes.blobName, new RegExp(`^changes/\\d{4}/\\d{2}/\\d{2}/${manifest.runId}\\.ndjson$`));
-        const stored = await target.download(changes.blobName);
-        assert.equal(sha256(stored), changes.sha256);
-        assert.equal(stored.length, changes.bytes);
-        const lines = stored
-            .toString('utf8')
-            .trimEnd()
-            .split('\n')
-            .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const { applied, lines } = await applyChangeFile(target, manifest, baseRecords);
         assert.equal(lines.length, changes.added + changes.updated + changes.removed);
-        const applied = new Map(baseRecords);
-        for (const line of lines) {
-            assert.ok(line.op === 'upsert' || line.op === 'remove', JSON.stringify(line));
-            if (line.op === 'upsert') {
-                assert.equal((line.user as { id: string }).id, line.id);
-                applied.set(line.id as string, line.user as Record<string, unknown>);
-            } else {
-                assert.ok(line.reason === 'changed' || line.reason === 'deleted', JSON.stringify(line));
-                applied.delete(line.id as string);
-            }
-        }
         assert.deepEqual(sortedRecords(applied), sortedRecords(records));
         assert.equal(lines.filter((l) => l.reason === 'changed').length, 4, 'soft-deleted users are removed with reason "changed"');
 
@@ -146,6 +155,31 @@ describe('incremental export (Graph delta query)', () => {
         assert.equal(s.lastFullReadAt, firstState.lastFullReadAt, 'incremental runs carry the last full read forward');
         assert.ok(Date.parse(s.deltaLinkAt) > Date.parse(firstState.deltaLinkAt));
         assert.ok(kit.t.logs.lines.some((l) => l.includes(`incremental from ${first.runId}`)));
+    });
+
+    it('after a crash between latest.json and delta-state.json, the next change file is relative to the older base its manifest names', async () => {
+        const target = await kit.newTarget();
+        const first = (await target.run()).manifest;
+        const firstState = await target.deltaState();
+        const created = kit.t.sandbox.directory.create();
+        const second = (await target.run()).manifest;
+        assert.equal(second.changes?.added, 1);
+        // The crash: latest.json names the second snapshot, the state is still the first run's.
+        await target.container
+            .getBlockBlobClient('delta-state.json')
+            .upload(firstState?.text ?? '', Buffer.byteLength(firstState?.text ?? ''));
+        kit.t.sandbox.directory.hardDelete(created);
+
+        const third = (await target.run()).manifest;
+        assert.equal(third.mode, 'incremental');
+        assert.deepEqual(third.base, { runId: first.runId, blobName: first.blobName, sha256: first.sha256 }, 'base: the older snapshot');
+        const records = await assertMatchesDirectory(target, third);
+        const onBase = await applyChangeFile(target, third, snapshotRecords(await target.download(first.blobName), false));
+        assert.deepEqual(sortedRecords(onBase.applied), sortedRecords(records), 'applied to the base it names, it gives the new snapshot');
+        // Applied to the snapshot latest.json named before (the README tells consumers not to): the removal is missed.
+        const onSecond = await applyChangeFile(target, third, snapshotRecords(await target.download(second.blobName), false));
+        assert.ok(onSecond.applied.has(kit.t.sandbox.directory.recordAt(created).id));
+        assert.equal(onSecond.applied.size, records.size + 1);
     });
 
     it('replays within and across rounds are harmless: counted as duplicates, each user written once', async () => {
