@@ -164,6 +164,8 @@ function planRun(run: Run, stored: StoredText | undefined): DeltaState | FullRea
         options.logger?.warn(`The delta state is not usable: ${(error as Error).message}.`);
         return 'stateUnreadable';
     }
+    // Tenant ids and domains are case-insensitive; a tenant's GUID and one of its domains count as different.
+    if (state.tenantId.toLowerCase() !== options.graph.tenantId.toLowerCase()) return 'tenantChanged';
     if (!sameSet(state.select, select.names)) return 'selectChanged';
     if (origin !== run.delta.graphOrigin) return 'graphEndpointChanged';
     if (started.getTime() - Date.parse(state.lastFullReadAt) >= options.settings.fullEveryDays * DAY_MS) return 'fullReadDue';
@@ -219,6 +221,7 @@ async function runIncremental(run: Run, state: DeltaState): Promise<FinishedRun>
             files: [sink, changeSink],
             state: {
                 schemaVersion: DELTA_STATE_SCHEMA_VERSION,
+                tenantId: options.graph.tenantId,
                 deltaLink: read.deltaLink,
                 select: run.select.names,
                 deltaLinkAt: roundStarted.toISOString(),
@@ -283,6 +286,7 @@ async function runFull(run: Run, reason: FullReadReason): Promise<FinishedRun> {
                     ? undefined
                     : {
                           schemaVersion: DELTA_STATE_SCHEMA_VERSION,
+                          tenantId: options.graph.tenantId,
                           deltaLink,
                           select: select.names,
                           deltaLinkAt: deltaLinkAt.toISOString(),

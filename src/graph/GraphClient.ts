@@ -37,6 +37,8 @@ export const defaultRetryOptions: RetryOptions = {
 
 export interface GraphClientOptions {
     readonly graphEndpoint: string;
+    /** The directory the tokens are for (GRAPH_TENANT_ID as configured): with the endpoint, what this client reads. */
+    readonly tenantId: string;
     readonly tokens: TokenSource;
     readonly retry?: Partial<RetryOptions>;
     /** Shown in the admin-consent error. */
@@ -119,6 +121,11 @@ export class GraphClient {
     /** The configured Graph endpoint (its origin is the only one that ever gets a token). */
     get graphEndpoint(): string {
         return this.#options.graphEndpoint;
+    }
+
+    /** The tenant whose directory this client reads, as configured. */
+    get tenantId(): string {
+        return this.#options.tenantId;
     }
 
     /**

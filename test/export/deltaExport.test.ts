@@ -263,6 +263,22 @@ describe('full read instead of incremental, one test per reason', () => {
         assert.equal((await run()).manifest.mode, 'incremental', 'the next run with the same select is incremental again');
     });
 
+    it('tenantChanged: the state was taken in another tenant; its deltaLink is never followed', async () => {
+        const target = await kit.newTarget();
+        await target.run();
+        // Same container, another GRAPH_TENANT_ID when the state was written (the sandbox has one tenant, so the state moves instead).
+        await writeState(target, (s) => ({ ...s, tenantId: 'fabrikam.onmicrosoft.com' }));
+        kit.t.sandbox.clearRequestLog();
+        await assertFullRead(target, 'tenantChanged');
+        const deltaRequests = kit.t.sandbox.requests.filter((r) => r.service === 'graph' && r.path === '/v1.0/users/delta');
+        assert.equal(deltaRequests.length, 1, "only the full read's $deltatoken=latest: the other tenant's deltaLink got no request");
+        assert.equal((await state(target)).tenantId, kit.t.sandbox.tenantId, 'the new state names this tenant');
+        // Written in another case, a tenant id is the same tenant.
+        await writeState(target, (s) => ({ ...s, tenantId: s.tenantId.toUpperCase() }));
+        kit.t.sandbox.directory.update(8);
+        assert.equal((await target.run()).manifest.mode, 'incremental');
+    });
+
     it('graphEndpointChanged: the stored deltaLink points at another origin, which never gets a request', async () => {
         const target = await kit.newTarget();
         await target.run();
