@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { defaultChangeLimits } from '../../src/export/ChangeLimits.js';
 import { selectableUserProperties } from '../../src/users/userProperties.js';
 import type { SandboxUserRecord } from '../../sandbox/index.js';
-import { exportInChild, workerFlags } from '../support/exportInChild.js';
+import { exportInChild } from '../support/exportInChild.js';
+import { workerNodeArguments } from '../support/workerNodeArguments.js';
 import { sha256, startExportTestKit, type ExportTestKit } from '../support/startExportTestKit.js';
 
 /**
@@ -35,7 +36,7 @@ describe('incremental export memory: a large directory, few changes', () => {
 
     it(`merges ${CHANGES} changes into a ${USERS}-user snapshot with peak RSS under ${MAX_RSS_MB} MB`, async () => {
         const target = await kit.newTarget();
-        const full = await exportInChild(target, { flags: workerFlags, full: true });
+        const full = await exportInChild(target, { flags: workerNodeArguments, full: true });
         assert.equal(full.manifest.userCount, USERS);
 
         const directory = kit.t.sandbox.directory;
@@ -44,7 +45,7 @@ describe('incremental export memory: a large directory, few changes', () => {
         for (let i = 0; i < 250; i += 1) directory.softDelete(i * 97 + 1);
         for (let i = 0; i < 250; i += 1) directory.hardDelete(i * 97 + 2);
 
-        const { manifest, timings, maxRssKb } = await exportInChild(target, { flags: workerFlags });
+        const { manifest, timings, maxRssKb } = await exportInChild(target, { flags: workerNodeArguments });
         const peakMb = maxRssKb / 1024;
         const mergeRate = USERS / ((timings.mergeMs ?? Number.NaN) / 1000);
         console.log(
@@ -96,7 +97,7 @@ describe('incremental export memory: at the change bound', () => {
 
     it(`holds ${maxChanges - 1} changed users with the widest select, just under ${maxChangeBytes / 1048576} MiB of lines, with peak RSS under ${MAX_RSS_MB} MB`, async () => {
         const target = await kit.newTarget({ USERS_EXPORT_SELECT: SELECT.join(',') });
-        const full = await exportInChild(target, { flags: workerFlags, full: true });
+        const full = await exportInChild(target, { flags: workerNodeArguments, full: true });
         assert.equal(full.manifest.userCount, BASE_USERS);
 
         const directory = kit.t.sandbox.directory;
@@ -107,7 +108,7 @@ describe('incremental export memory: at the change bound', () => {
         }
         for (let i = 0; i < REMOVED; i += 1) directory.softDelete(BASE_USERS - 1 - i);
 
-        const { manifest, maxRssKb } = await exportInChild(target, { flags: workerFlags });
+        const { manifest, maxRssKb } = await exportInChild(target, { flags: workerNodeArguments });
         const peakMb = maxRssKb / 1024;
         console.log(
             `incremental run at the change bound: ${UPDATED + CREATED + REMOVED} changed users, ${(LINE_TOTAL / 1048576).toFixed(3)} MiB of lines, ${SELECT.length} properties: peak RSS ${peakMb.toFixed(1)} MB (full read of ${BASE_USERS} users: ${(full.maxRssKb / 1024).toFixed(1)} MB)`,

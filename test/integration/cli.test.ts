@@ -1,25 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { runNodeChild, type NodeChildResult } from '../support/runNodeChild.js';
 import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 
-async function runCli(
-    args: readonly string[],
-    env: NodeJS.ProcessEnv = process.env,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const [code] = (await once(child, 'close')) as [number | null];
-    return { code, stdout, stderr };
+function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<NodeChildResult> {
+    return runNodeChild(['dist/src/cli/main.js', ...args], env);
 }
 
 describe('graph-users CLI', () => {
