@@ -344,8 +344,7 @@ async function publish(run: Run, finished: FinishedRun, storedState: StoredText 
     if (finished.state === undefined) return manifest;
     let problem: string | undefined;
     try {
-        const written = await store.writeDeltaState(`${JSON.stringify(finished.state, null, 2)}\n`, storedState?.etag);
-        if (!written) problem = 'another export changed it while this one ran';
+        problem = (await store.writeDeltaState(`${JSON.stringify(finished.state, null, 2)}\n`, storedState?.etag))?.detail;
     } catch (error) {
         problem = ensureErrorType(error).toLogString();
     }
