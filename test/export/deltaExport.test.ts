@@ -197,6 +197,27 @@ describe('incremental export (Graph delta query)', () => {
         await assertMatchesDirectory(target, again);
     });
 
+    it('users delta sends without their never-set properties are written with every selected one, null where unset', async () => {
+        const target = await kit.newTarget();
+        await target.run();
+        const d = kit.t.sandbox.directory;
+        const untitled = [...Array(USERS).keys()].filter((i) => d.recordAt(i).jobTitle === null).slice(0, 3);
+        assert.equal(untitled.length, 3);
+        // Delta sends these without jobTitle (never set), and one with jobTitle: null (set to null).
+        for (const i of untitled) d.update(i, { displayName: `Renamed ${i}` });
+        const titled = [...Array(USERS).keys()].find((i) => d.recordAt(i).jobTitle !== null) ?? -1;
+        d.update(titled, { jobTitle: null });
+        const { manifest } = await target.run();
+        assert.equal(manifest.mode, 'incremental');
+        assert.equal(manifest.changes?.updated, 4);
+        const records = await assertMatchesDirectory(target, manifest);
+        for (const i of [...untitled, titled]) {
+            const record = records.get(d.idAt(i) ?? '');
+            assert.deepEqual(Object.keys(record ?? {}).sort(), [...manifest.select].sort(), 'every selected property');
+            assert.equal(record?.jobTitle, null);
+        }
+    });
+
     it('a change to a property outside USERS_EXPORT_SELECT does not surface, and the snapshot still matches', async () => {
         const target = await kit.newTarget();
         await target.run();
