@@ -1,3 +1,4 @@
+import type { CallerAuthResult } from './measureCallerAuth.js';
 import type { ColdStartResult } from './measureColdStart.js';
 import type { DeltaResult } from './measureDelta.js';
 import type { InvocationResult, TokenPathResult } from './measureInvocations.js';
@@ -22,6 +23,7 @@ export interface BenchResults {
     readonly memoryGrowth: number;
     readonly invocation: InvocationResult;
     readonly tokenPath: TokenPathResult;
+    readonly callerAuth: CallerAuthResult;
     readonly coldStart: ColdStartResult;
     /** `all=true` through the worker's HTTP proxy for callers that never read or hang up. */
     readonly streaming: readonly StreamingFigure[];
@@ -60,6 +62,18 @@ export function judgeGoals(results: Omit<BenchResults, 'goals'>): Goal[] {
             ),
             goal(`${k.credential}: token requests per ${k.invocations} invocations`, '1', k.tokenRequests, k.tokenRequests === 1),
         ]),
+        goal(
+            'caller token validation p50 ms, warm',
+            '<= 0.3',
+            results.callerAuth.validationP50Ms.median,
+            results.callerAuth.validationP50Ms.median <= 0.3,
+        ),
+        goal(
+            `caller key-set fetches per ${results.callerAuth.validations} validations at concurrency 200`,
+            '1',
+            results.callerAuth.jwksFetches,
+            results.callerAuth.jwksFetches === 1,
+        ),
         goal('cold import, entry/SDKs', '<= 0.5', results.coldStart.importRatio.median, results.coldStart.importRatio.median <= 0.5),
         ...results.streaming.flatMap((s) => [
             // Bounds hold on every run, so the worst run is judged.

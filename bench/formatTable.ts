@@ -34,6 +34,12 @@ export function formatTable(r: BenchResults): string {
         rows.push([`  cold first token ms (credential + Entra)`, cell(k.coldFirstTokenMs)]);
         rows.push([`  warm getToken µs p50 / p99`, `${cell(k.warmTokenP50Us)} / ${cell(k.warmTokenP99Us)}`]);
     }
+    const a = r.callerAuth;
+    rows.push(['caller token validation ms p50 / p99, warm', `${cell(a.validationP50Ms, 3)} / ${cell(a.validationP99Ms, 3)}`]);
+    rows.push([
+        `  ${a.validations} validations from cold at concurrency 200`,
+        `${a.jwksFetches} key-set fetch(es) at most, ${a.failures} failures`,
+    ]);
     const c = r.coldStart;
     rows.push(['cold import ms, deployed entry (package.json main)', cell(c.entryImportMs)]);
     rows.push(['cold import ms, the four SDK packages', cell(c.sdkImportMs)]);

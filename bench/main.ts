@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: export throughput, memory, warm invocation overhead, token path, cold start
+ * `npm run bench`: export throughput, memory, warm invocation overhead, token path, caller token validation, cold start
  * and the `all=true` bounds, each in fresh child processes against the offline sandbox and Azurite (which stay in
  * this process and Azurite's own). Prints a table, writes results.json and results.svg.
  */
@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTrustingSandboxCa, startAzurite } from '../sandbox/index.js';
 import { judgeGoals, type BenchResults } from './BenchResults.js';
+import { measureCallerAuth } from './measureCallerAuth.js';
 import { formatTable } from './formatTable.js';
 import { measureColdStart } from './measureColdStart.js';
 import { measureDelta } from './measureDelta.js';
@@ -42,6 +43,8 @@ async function bench(argv: readonly string[]): Promise<number> {
         progress(`warm invocations: ${options.samples} samples x ${options.runs} runs; token path: ${options.invocations}`);
         const invocation = await measureInvocationOverhead(options);
         const tokenPath = await measureTokenPath(options);
+        progress(`caller tokens: ${options.invocations} validations at concurrency 200, then ${options.samples} timed warm`);
+        const callerAuth = await measureCallerAuth(options);
         progress(`cold start: ${options.coldRuns} runs`);
         const coldStart = await measureColdStart(options, ROOT);
         progress(`all=true bounds: ${options.streamingSizes.join(', ')} users x ${options.runs} runs`);
@@ -57,6 +60,7 @@ async function bench(argv: readonly string[]): Promise<number> {
             memoryGrowth: largest / smallest - 1,
             invocation,
             tokenPath,
+            callerAuth,
             coldStart,
             streaming,
             delta,

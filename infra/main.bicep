@@ -117,6 +117,12 @@ param usersExportGzip bool = false
 @minValue(1)
 param usersExportFullEveryDays int = 7
 
+@description('API_AUDIENCE: audiences of caller tokens, the API app registration\'s client id and App ID URI. Empty at the first provision; the post-provision hook creates the API registration and stores the value in the azd environment, so later provisions keep it. Empty: the function key alone guards the API.')
+param apiAudience string = ''
+
+@description('API_REQUIRED_ROLE: the app role a caller token must carry.')
+param apiRequiredRole string = 'Users.Read.All'
+
 // azd (bicep_provider.go loadParameters) omits a parameter whose ${VAR} is unset, but passes '' for a
 // variable that is set and empty (e.g. a CI variable that was never filled): fall back to the defaults
 // explicitly so an empty value never reaches an app setting.
@@ -159,6 +165,7 @@ var effectiveGraphEndpoint = contains(
   : fail('GRAPH_ENDPOINT ${requestedGraphEndpoint} is not the Microsoft Graph of AUTHORITY_HOST ${effectiveAuthorityHost}: tokens from one cloud are refused by another cloud\'s Graph (see docs/national-clouds.md).')
 // managedIdentity needs no vault: no secret, certificate or vault role exists in that mode.
 var usesKeyVault = effectiveGraphCredential != 'managedIdentity'
+var effectiveApiRequiredRole = empty(apiRequiredRole) ? 'Users.Read.All' : apiRequiredRole
 
 var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = {
@@ -284,6 +291,8 @@ module api 'app/api.bicep' = {
     usersExportRetentionDays: usersExportRetentionDays
     usersExportGzip: usersExportGzip
     usersExportFullEveryDays: usersExportFullEveryDays
+    apiAudience: apiAudience
+    apiRequiredRole: effectiveApiRequiredRole
   }
   // The host and the deployment need their storage roles, and the app its vault role, before it starts.
   dependsOn: [

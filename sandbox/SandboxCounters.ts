@@ -20,6 +20,10 @@ export class SandboxCounters {
     graphRequests = 0;
     /** Graph pages answered with 200. */
     graphPages = 0;
+    /** GETs of the tenant's signing keys (`discovery/v2.0/keys`). */
+    jwksRequests = 0;
+    /** GETs of the tenant's OpenID metadata (`v2.0/.well-known/openid-configuration`). */
+    openIdConfigurationRequests = 0;
 
     reset(): void {
         this.tokenRequests = 0;
@@ -32,5 +36,7 @@ export class SandboxCounters {
         this.expiredAssertions = 0;
         this.graphRequests = 0;
         this.graphPages = 0;
+        this.jwksRequests = 0;
+        this.openIdConfigurationRequests = 0;
     }
 }

@@ -169,10 +169,11 @@ export class KeyVaultFaults {
     }
 }
 
-export class TokenFaults {
+/** Fails the next `count` requests of one kind with a status. */
+class StatusFaults {
     readonly failures = new CountedFault<number>();
 
-    /** The next `count` token endpoint POSTs get an Entra-shaped error with this status (429, 5xx). */
+    /** The next `count` requests fail with this status (429, 5xx). */
     fail(count: number, status: number): void {
         checkErrorStatus(status);
         this.failures.arm(count, status);
@@ -182,6 +183,12 @@ export class TokenFaults {
         this.failures.clear();
     }
 }
+
+/** Token endpoint POSTs get an Entra-shaped error with the status. */
+export class TokenFaults extends StatusFaults {}
+
+/** GETs of the tenant's discovery documents (the signing keys, the OpenID metadata) fail with the status. */
+export class DiscoveryFaults extends StatusFaults {}
 
 export class FederationFaults {
     readonly propagation = new CountedFault<true>();
@@ -204,6 +211,7 @@ export class SandboxFaults {
     readonly graph = new GraphFaults();
     readonly keyVault = new KeyVaultFaults();
     readonly token = new TokenFaults();
+    readonly discovery = new DiscoveryFaults();
     readonly federation = new FederationFaults();
 
     /** Disarms every fault and zeroes latencies. */
@@ -211,6 +219,7 @@ export class SandboxFaults {
         this.graph.clear();
         this.keyVault.clear();
         this.token.clear();
+        this.discovery.clear();
         this.federation.clear();
     }
 }

@@ -1,4 +1,5 @@
 import type { AppCertificates } from './AppCertificates.js';
+import type { CallerTokens } from './CallerTokens.js';
 import type { ClientSecrets } from './ClientSecrets.js';
 import type { FederatedCredentials } from './FederatedCredentials.js';
 import type { SandboxCounters } from './SandboxCounters.js';
@@ -9,6 +10,8 @@ import type { TokenIssuer } from './TokenIssuer.js';
 import type { VaultStore } from './VaultStore.js';
 
 export const KEY_VAULT_RESOURCE = 'https://vault.azure.net';
+/** Azure Storage's resource: identity-based export storage and user delegation keys (Azurite with OAuth). */
+export const STORAGE_RESOURCE = 'https://storage.azure.com';
 /** The audience of managed identity tokens used as federated credentials (global cloud). */
 export const FEDERATION_AUDIENCE = 'api://AzureADTokenExchange';
 
@@ -55,6 +58,8 @@ export interface SandboxState {
     readonly sensitive: string[];
     readonly vault: VaultStore;
     readonly issuer: TokenIssuer;
+    /** Access tokens for callers of the function's own API (published in the same JWKS). */
+    readonly callerTokens: CallerTokens;
     readonly counters: SandboxCounters;
     readonly faults: SandboxFaults;
 }

@@ -21,17 +21,23 @@ export function createEntraHandler(state: SandboxState): (exchange: ServiceExcha
         if (method === 'POST' && route === 'oauth2/v2.0/token' && tenant !== undefined) {
             await token(state, exchange, tenant);
         } else if (method === 'GET' && route === 'v2.0/.well-known/openid-configuration' && tenant !== undefined) {
+            state.counters.openIdConfigurationRequests++;
+            if (discoveryFault(state, exchange)) return;
             if (!isTenant(state, tenant)) {
                 tenantNotFound(state, exchange, tenant, 'invalid_tenant');
                 return;
             }
             exchange.sendJson(200, openIdConfiguration(state), { 'cache-control': 'max-age=86400, private' });
         } else if (method === 'GET' && (route === 'discovery/v2.0/keys' || route === 'discovery/keys')) {
+            state.counters.jwksRequests++;
+            if (discoveryFault(state, exchange)) return;
             if (tenant !== 'common' && (tenant === undefined || !isTenant(state, tenant))) {
                 tenantNotFound(state, exchange, tenant ?? '', 'invalid_tenant');
                 return;
             }
-            exchange.sendJson(200, state.issuer.jwks(), { 'cache-control': 'max-age=86400, private' });
+            // One key set signs every token of the tenant: the app's Graph tokens and its callers' tokens.
+            const keys = [...state.issuer.jwks().keys, ...(await state.callerTokens.jwks())];
+            exchange.sendJson(200, { keys }, { 'cache-control': 'max-age=86400, private' });
         } else {
             exchange.send(404, '', {});
         }
@@ -215,6 +221,14 @@ function openIdConfiguration(state: SandboxState): Record<string, unknown> {
         msgraph_host: new URL(state.origins.graph).host,
         rbac_url: 'https://pas.windows.net',
     };
+}
+
+/** An injected failure of the keys or metadata endpoint: answered, and true. */
+function discoveryFault(state: SandboxState, exchange: ServiceExchange): boolean {
+    const status = state.faults.discovery.failures.take();
+    if (status === undefined) return false;
+    exchange.sendJson(status, { error: 'temporarily_unavailable', error_description: 'The discovery endpoint is unavailable.' }, NO_STORE);
+    return true;
 }
 
 function isTenant(state: SandboxState, tenant: string): boolean {

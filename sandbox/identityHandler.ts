@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { FEDERATION_AUDIENCE, KEY_VAULT_RESOURCE } from './SandboxState.js';
+import { FEDERATION_AUDIENCE, KEY_VAULT_RESOURCE, STORAGE_RESOURCE } from './SandboxState.js';
 import type { SandboxState } from './SandboxState.js';
 import type { ServiceExchange } from './ServiceServer.js';
 
 const IDENTITY_QUERY_KEYS = ['client_id', 'principal_id', 'object_id', 'mi_res_id', 'msi_res_id'] as const;
 const RESOURCE_GROUP = '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg-sandbox/providers';
+/** What the identities get tokens for: Key Vault, federation, and Azure Storage (Azurite with OAuth). */
+const RESOURCES: readonly string[] = [KEY_VAULT_RESOURCE, FEDERATION_AUDIENCE, STORAGE_RESOURCE];
 
 /**
  * App Service managed identity endpoint (api-version 2019-08-01), as MSAL's AppService source calls it:
@@ -46,10 +48,10 @@ export function createIdentityHandler(state: SandboxState): (exchange: ServiceEx
             return;
         }
         const resource = requested.replace(/\/$/, '');
-        if (resource !== KEY_VAULT_RESOURCE && resource !== FEDERATION_AUDIENCE) {
+        if (!RESOURCES.includes(resource)) {
             fail(
                 400,
-                `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identities get tokens for ${KEY_VAULT_RESOURCE} and ${FEDERATION_AUDIENCE} only.`,
+                `AADSTS500011: The resource principal named ${requested} was not found in the tenant named ${state.tenantDomain}. The sandbox managed identities get tokens for ${RESOURCES.join(', ')} only.`,
             );
             return;
         }

@@ -1,14 +1,16 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import type { ServerCertificate } from './SandboxCa.js';
 
 export interface Azurite {
     /** Connection string for @azure/storage-blob (and USERS_EXPORT_STORAGE). */
     readonly connectionString: string;
-    /** `http://127.0.0.1:PORT/devstoreaccount1` */
+    /** `http://127.0.0.1:PORT/devstoreaccount1` (https with `oauth`). */
     readonly blobEndpoint: string;
     /** Set when started with `services: 'all'`. */
     readonly queueEndpoint?: string;
@@ -21,13 +23,19 @@ export interface AzuriteOptions {
     readonly startTimeoutMs?: number;
     /** `blob` (default) for the export; `all` adds queues and tables, as the Functions host's storage needs. */
     readonly services?: 'blob' | 'all';
+    /**
+     * Serve HTTPS with this certificate and accept Entra ID bearer tokens (`--oauth basic`: issuer,
+     * audience and lifetime are checked, the signature is not), as Azure Storage does. Needed for
+     * identity-based access and user delegation SAS, which Azurite refuses over http.
+     */
+    readonly oauth?: ServerCertificate;
 }
 
 const ACCOUNT = 'devstoreaccount1';
 // Azurite's fixed development key, published in its documentation: not a secret.
 const ACCOUNT_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 /** `azurite-blob` says "listens on", the all-services `azurite` says "Blob service is ... listening at". */
-const LISTENING = /(?:(Blob|Queue|Table) service is )?successfully listen(?:s on|ing at) (http:\/\/127\.0\.0\.1:\d+)/;
+const LISTENING = /(?:(Blob|Queue|Table) service is )?successfully listen(?:s on|ing at) (https?:\/\/127\.0\.0\.1:\d+)/;
 type Service = 'Blob' | 'Queue' | 'Table';
 
 /**
@@ -38,6 +46,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     const all = options.services === 'all';
     const services: readonly Service[] = all ? ['Blob', 'Queue', 'Table'] : ['Blob'];
     const ports = services.flatMap((s) => [`--${s.toLowerCase()}Host`, '127.0.0.1', `--${s.toLowerCase()}Port`, '0']);
+    const tls = options.oauth === undefined ? undefined : await writeCertificate(options.oauth);
     const child = spawn(
         process.execPath,
         [
@@ -47,6 +56,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
             '--disableTelemetry',
             '--skipApiVersionCheck',
             ...ports,
+            ...(tls === undefined ? [] : ['--oauth', 'basic', '--cert', tls.cert, '--key', tls.key]),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
     );
@@ -55,6 +65,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         stderr = (stderr + chunk).slice(-4000);
     });
     const close = async (): Promise<void> => {
+        if (tls !== undefined) await rm(tls.dir, { recursive: true, force: true });
         if (child.exitCode !== null || child.signalCode !== null) return;
         const exited = once(child, 'exit');
         child.kill('SIGTERM');
@@ -71,7 +82,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
             : ({} as { queueEndpoint?: string; tableEndpoint?: string });
         const extra = all ? `QueueEndpoint=${endpoint('Queue')};TableEndpoint=${endpoint('Table')};` : '';
         return {
-            connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};${extra}`,
+            connectionString: `DefaultEndpointsProtocol=${tls === undefined ? 'http' : 'https'};AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};${extra}`,
             blobEndpoint,
             ...more,
             close,
@@ -80,6 +91,16 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         await close();
         throw error;
     }
+}
+
+/** Azurite reads the certificate from files: a private temporary folder, removed on close. */
+async function writeCertificate(certificate: ServerCertificate): Promise<{ dir: string; cert: string; key: string }> {
+    const dir = await mkdtemp(join(tmpdir(), 'azurite-tls-'));
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    await writeFile(cert, certificate.certPem, { mode: 0o600 });
+    await writeFile(key, certificate.keyPem, { mode: 0o600 });
+    return { dir, cert, key };
 }
 
 async function azuriteBin(name: 'azurite' | 'azurite-blob'): Promise<string> {

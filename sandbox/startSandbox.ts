@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AppCertificates } from './AppCertificates.js';
+import { CallerTokens } from './CallerTokens.js';
 import { ClientSecrets } from './ClientSecrets.js';
 import { FederatedCredentials, type FederatedCredential } from './FederatedCredentials.js';
 import {
@@ -88,8 +89,20 @@ export interface Sandbox {
     /** Empties `requests` (long load tests would otherwise measure the log's growth). */
     clearRequestLog(): void;
     readonly faults: SandboxFaults;
-    /** Every access token ever issued (Graph and Key Vault). */
+    /** Every access token ever issued (Graph, Key Vault, and callers' by callerTokens.issue()). */
     issuedTokens(): readonly string[];
+    /**
+     * Access tokens for callers of the function's own API, signed with keys in the tenant's JWKS. Its
+     * `settings` (API_AUDIENCE, API_REQUIRED_ROLE) turn caller authorization on; `settings` above
+     * leaves it off, as an app deployed without them.
+     */
+    readonly callerTokens: CallerTokens;
+    /**
+     * Values of this sandbox's configuration that no API caller may ever read in an answer: tenant,
+     * client and identity ids, the tenant's domain, the vault URL, the secret's and the certificate's
+     * names, the API's own client id.
+     */
+    readonly internalIdentifiers: readonly string[];
     /** Every client secret value ever created. */
     secretHistory(): readonly string[];
     /** The user at `index` as the directory started (see `directory` for changes since). */
@@ -198,6 +211,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         sensitive: [],
         vault: new VaultStore(),
         issuer: await TokenIssuer.create(tenantId),
+        callerTokens: new CallerTokens({ tenantId, authority: () => origins.entra }),
         counters: new SandboxCounters(),
         faults: new SandboxFaults(),
     };
@@ -286,7 +300,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             log.length = 0;
         },
         faults: state.faults,
-        issuedTokens: () => state.issuer.issuedTokens(),
+        issuedTokens: () => [...state.issuer.issuedTokens(), ...state.callerTokens.issuedTokens()],
+        callerTokens: state.callerTokens,
+        internalIdentifiers: [
+            tenantId,
+            state.tenantDomain,
+            state.clientId,
+            SERVICE_PRINCIPAL_ID,
+            MANAGED_IDENTITY_CLIENT_ID,
+            MANAGED_IDENTITY_OBJECT_ID,
+            state.userAssignedClientId,
+            state.userAssignedObjectId,
+            origins.keyVault,
+            secretName,
+            certificateName,
+            state.callerTokens.apiClientId,
+        ],
         secretHistory: () => state.clientSecrets.history(),
         userAt(index) {
             if (!Number.isSafeInteger(index) || index < 0 || index >= userCount) throw new RangeError(`No user at index ${index}`);

@@ -4,3 +4,4 @@ import './index.js';
 import './functions/users.js';
 import './functions/usersExport.js';
 import './functions/usersExportLatest.js';
+import './functions/usersExportLatestContent.js';

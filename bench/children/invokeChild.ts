@@ -3,6 +3,7 @@
  * the same Graph page with the same token, alternating which goes first. Reports percentiles.
  */
 import functions from '@azure/functions';
+import { functionKeyAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { createRuntime } from '../../src/runtime/createRuntime.js';
 import { parseUsersQuery } from '../../src/users/UsersQuery.js';
@@ -16,7 +17,10 @@ const samples = Number(process.argv[2]);
 const WARM_UP = 50;
 
 const runtime = createRuntime(process.env);
-const handler = createUsersHttpHandler(() => runtime);
+const handler = createUsersHttpHandler(
+    () => runtime,
+    () => functionKeyAuthorizer,
+);
 const query = parseUsersQuery([]);
 const directUrl = runtime.graph.usersUrl({ top: query.top, select: query.select });
 

@@ -5,6 +5,7 @@
  * the Key Vault reads, identity requests and token requests its sandbox saw.
  */
 import functions from '@azure/functions';
+import { functionKeyAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { getRuntime } from '../../src/runtime/getRuntime.js';
 import { percentile } from '../summary.js';
@@ -21,7 +22,7 @@ const coldStarted = performance.now();
 await runtime.tokens.getToken();
 const coldFirstTokenMs = performance.now() - coldStarted;
 
-const handler = createUsersHttpHandler(getRuntime);
+const handler = createUsersHttpHandler(getRuntime, () => functionKeyAuthorizer);
 let next = 0;
 let failures = 0;
 async function worker(): Promise<void> {

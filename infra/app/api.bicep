@@ -97,6 +97,12 @@ param usersExportGzip bool
 @description('USERS_EXPORT_FULL_EVERY_DAYS')
 param usersExportFullEveryDays int
 
+@description('API_AUDIENCE: audiences of caller tokens; empty until the post-provision hook created the API registration.')
+param apiAudience string
+
+@description('API_REQUIRED_ROLE: the app role a caller token must carry.')
+param apiRequiredRole string
+
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
   name: storageAccountName
 }
@@ -211,6 +217,10 @@ resource appSettings 'Microsoft.Web/sites/config@2025-03-01' = {
     USERS_EXPORT_RETENTION_DAYS: string(usersExportRetentionDays)
     USERS_EXPORT_GZIP: usersExportGzip ? 'true' : 'false'
     USERS_EXPORT_FULL_EVERY_DAYS: string(usersExportFullEveryDays)
+    // Caller authorization: like GRAPH_CLIENT_ID, API_AUDIENCE comes from the azd environment, where the
+    // post-provision hook stores it, so a provision never blanks it.
+    API_AUDIENCE: apiAudience
+    API_REQUIRED_ROLE: apiRequiredRole
   }
 }
 

@@ -22,6 +22,7 @@ var roleIds = {
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+  storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
 }
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-06-01' existing = {
@@ -88,6 +89,21 @@ resource exportBlobDataContributor 'Microsoft.Authorization/roleAssignments@2022
   scope: storage::blobService::exportContainer
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
+    principalId: managedIdentityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// ---- Download links to snapshots (GET /api/users/export/latest/content) ----
+// Scope: the storage ACCOUNT, the narrowest that works: Get User Delegation Key is an operation on the
+// account (.../blobServices/generateUserDelegationKey/action), so a container-scoped role cannot grant
+// it (learn.microsoft.com/rest/api/storageservices/get-user-delegation-key, "Authorization"). Delegator
+// grants no data access itself: a link reads only what the container-scoped data role above allows.
+resource storageBlobDelegator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, managedIdentityPrincipalId, roleIds.storageBlobDelegator)
+  scope: storage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDelegator)
     principalId: managedIdentityPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -20,7 +20,11 @@
 # ensure, by GRAPH_CREDENTIAL (administrator):
 #   all modes: creates or reuses the app registration (GRAPH_APP_DISPLAY_NAME, default
 #     "graph-users-<AZURE_ENV_NAME>") and its service principal; declares Microsoft Graph User.Read.All
-#     (application) and grants it with admin consent; sets GRAPH_CLIENT_ID on the app and in the azd env.
+#     (application) and grants it with admin consent; sets GRAPH_CLIENT_ID on the app and in the azd env;
+#     creates or reuses the API's own app registration (App ID URI, app role API_REQUIRED_ROLE, Azure CLI
+#     pre-authorized), gives the role to the administrator running it (API_GRANT_DEPLOYER=false: not), and
+#     sets API_AUDIENCE the same way (lib/apiRegistration.sh; API_REGISTRATION=skip leaves the API to the
+#     function key).
 #   keyVaultSecret: a client secret (GRAPH_CLIENT_SECRET_DAYS, default 180) piped straight into Key Vault as
 #     GRAPH_CLIENT_SECRET_NAME, unless the vault's secret still belongs to a live credential. A tenant whose
 #     app management policy refuses secrets (CredentialTypeNotAllowedAsPerAppPolicy) stops the run with the
@@ -32,7 +36,8 @@
 # rotate-secret / rotate-certificate: a new credential and Key Vault version, then, after
 #   ROTATE_GRACE_SECONDS (default 600: longer than SECRET_CACHE_TTL_SECONDS and Entra ID's propagation),
 #   the previous credential is removed by its keyId. The app picks the new version up without a restart.
-# verify: GET /api/users?top=1 with the function key; retries while Entra ID does not yet honour a new
+# verify: GET /api/users?top=1 with the function key, or with API_AUDIENCE set, with the signed-in
+#   identity's Entra ID token for the API (it needs the app role); retries while Entra ID does not yet honour a new
 #   federated or key credential (AADSTS70021/700027) and while the platform starts, for up to
 #   GRAPH_APP_VERIFY_TIMEOUT_SECONDS (default 300), every GRAPH_APP_VERIFY_INTERVAL_SECONDS (default 15).
 #
@@ -60,6 +65,8 @@ source "${HOOK_DIR}/lib/federation.sh"
 source "${HOOK_DIR}/lib/liveSettings.sh"
 # shellcheck source=lib/verify.sh
 source "${HOOK_DIR}/lib/verify.sh"
+# shellcheck source=lib/apiRegistration.sh
+source "${HOOK_DIR}/lib/apiRegistration.sh"
 
 read_configuration() {
     load_azd_values
@@ -113,6 +120,7 @@ ensure() {
     require_vault
     if in_pipeline; then
         check_pipeline_prerequisites
+        check_api_audience
         return 0
     fi
     ensure_app_registration
@@ -126,6 +134,7 @@ ensure() {
             ;;
     esac
     publish_client_id
+    ensure_api
     if [[ "${CONSENT_OK}" == true ]]; then
         log "done: app ${APP_ID} can read users through ${GRAPH_ENDPOINT} (GRAPH_CREDENTIAL=${GRAPH_CREDENTIAL})"
     else
@@ -169,7 +178,7 @@ main() {
     WORK_DIR="$(mktemp -d)"
     # shellcheck disable=SC2064 # expand now: the path is fixed
     trap "rm -rf '${WORK_DIR}'" EXIT
-    APP_ID='' SP_ID='' NEW_KEY_ID='' CONSENT_OK=false
+    APP_ID='' SP_ID='' NEW_KEY_ID='' CONSENT_OK=false API_APP_ID='' API_SP_ID='' API_ROLE_ID=''
     case "${mode}" in
         ensure) ensure ;;
         preserve-settings) preserve_live_settings ;;

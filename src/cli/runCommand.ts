@@ -27,7 +27,7 @@ export async function runCommand(command: CliCommand, env: Environment): Promise
     // The CLI never prints page tokens: keys in memory, no storage access and no warning about it.
     const runtime = createRuntime(env, { logger: consoleLogger, keyRing: createProcessKeyRing() });
     if (command.name === 'export') {
-        const target: ExportRuntime =
+        const target: Pick<ExportRuntime, 'settings' | 'store'> =
             command.to === undefined
                 ? createExportRuntime(env)
                 : { settings: loadExportSettings(env), store: new FolderSnapshotStore(command.to) };

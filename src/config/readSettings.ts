@@ -14,6 +14,10 @@ const definitionsByName = new Map<string, SettingDefinition>(settingDefinitions.
 /** Identifiers that go into URLs and MSAL: no whitespace, slashes or query characters. */
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,253}$/;
 const NCRONTAB_FIELD = /^[0-9*/,\-A-Za-z?]+$/;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Entra app role values: no spaces, printable ASCII; `"` and `\` excluded as they would break a quoted header value. */
+const APP_ROLE = /^[A-Za-z0-9!#$%&'()*+,\-./:;<=>?@[\]^_`{|}~]{1,120}$/;
+const MAX_AUDIENCES = 10;
 
 /**
  * Reads and validates the named settings from the environment, collecting every problem so one
@@ -77,6 +81,12 @@ function parseSetting(definition: SettingDefinition, value: string): SettingValu
             const choices = definition.choices ?? [];
             return choices.includes(value) ? value : { problem: `must be one of ${choices.join(', ')}, got "${preview(value)}"` };
         }
+        case 'audience-list':
+            return parseAudienceList(value);
+        case 'app-role':
+            return APP_ROLE.test(value)
+                ? value
+                : { problem: `must be an app role value (printable characters, no spaces or quotes), got "${preview(value)}"` };
         case 'select-list': {
             const items = value.split(',').map((s) => s.trim());
             return items.every((s) => /^[A-Za-z][A-Za-z0-9]*$/.test(s))
@@ -84,6 +94,32 @@ function parseSetting(definition: SettingDefinition, value: string): SettingValu
                 : { problem: `must be a comma list of property names, got "${preview(value)}"` };
         }
     }
+}
+
+/** Client ids (GUIDs) and App ID URIs (`api://...`, `https://...`), the two forms Entra ID puts in `aud`. */
+function parseAudienceList(value: string): readonly string[] | { problem: string } {
+    const items = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
+    if (items.length === 0 || items.length > MAX_AUDIENCES) {
+        return { problem: `must list 1 to ${MAX_AUDIENCES} audiences separated by commas` };
+    }
+    for (const item of items) {
+        if (GUID.test(item)) continue;
+        let url: URL | undefined;
+        try {
+            url = new URL(item);
+        } catch {
+            url = undefined;
+        }
+        if (url === undefined || (url.protocol !== 'api:' && url.protocol !== 'https:') || /\s/.test(item) || item.length > 256) {
+            return {
+                problem: `must list client ids (GUIDs) and App ID URIs (api://... or https://...), got "${preview(item)}"`,
+            };
+        }
+    }
+    return items;
 }
 
 function parseHttpsUrl(value: string): string | { problem: string } {

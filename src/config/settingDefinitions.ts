@@ -3,7 +3,16 @@
  * Bicep app settings and `local.settings.json.example` are all tested against this list.
  */
 export type SettingKind =
-    'string' | 'connection-string' | 'https-url' | 'boolean' | 'positive-integer' | 'ncrontab' | 'select-list' | 'choice';
+    | 'string'
+    | 'connection-string'
+    | 'https-url'
+    | 'boolean'
+    | 'positive-integer'
+    | 'ncrontab'
+    | 'select-list'
+    | 'choice'
+    | 'audience-list'
+    | 'app-role';
 
 /** `azure`: set by the Bicep app settings. `local`: only for local runs, emulators and the sandbox. */
 export type SettingScope = 'azure' | 'local';
@@ -100,6 +109,23 @@ export const settingDefinitions = [
         defaultValue: 'false',
         scope: 'local',
         description: 'Set `true` only for Key Vault emulators whose host is not `*.vault.azure.net`; never in Azure.',
+    },
+    {
+        name: 'API_AUDIENCE',
+        kind: 'audience-list',
+        required: false,
+        scope: 'azure',
+        description:
+            'Comma list of the audiences caller tokens may carry: the API app registration\'s client id and App ID URI (`<id>,api://<id>`). Set: every HTTP route needs `Authorization: Bearer <Entra ID access token>` and no function key. Unset: the function key alone (see "Who may call the API").',
+    },
+    {
+        name: 'API_REQUIRED_ROLE',
+        kind: 'app-role',
+        required: false,
+        defaultValue: 'Users.Read.All',
+        scope: 'azure',
+        description:
+            "The app role a caller's token must carry in its `roles` claim (defined on the API app registration for applications and users).",
     },
     {
         name: 'USERS_EXPORT_SCHEDULE',

@@ -39,6 +39,10 @@ export type AppErrorCode =
     | 'ExportConflict'
     | 'NoSnapshot'
     | 'PageTokenKeysUnavailable'
+    | 'CallerUnauthorized'
+    | 'CallerForbidden'
+    | 'CallerAuthUnavailable'
+    | 'SnapshotLinkUnavailable'
     | 'Internal';
 
 export interface AppErrorOptions {
@@ -50,6 +54,12 @@ export interface AppErrorOptions {
     readonly requestId?: string;
     /** Seconds the caller should wait before retrying, when known. */
     readonly retryAfterSeconds?: number;
+    /**
+     * What an API caller may read about this error, for errors of the caller's own making (a bad
+     * parameter, a missing token): written for the caller, naming no internal value. Absent, the
+     * caller gets a generic text, and the message and hint go to the log only.
+     */
+    readonly callerDetail?: string;
     readonly cause?: unknown;
 }
 
@@ -63,6 +73,7 @@ export class AppError extends Error {
     readonly status: number;
     readonly requestId: string | undefined;
     readonly retryAfterSeconds: number | undefined;
+    readonly callerDetail: string | undefined;
 
     constructor(code: AppErrorCode, message: string, options: AppErrorOptions = {}) {
         super(sanitizeText(message), options.cause === undefined ? undefined : { cause: sanitizeCause(options.cause) });
@@ -72,6 +83,7 @@ export class AppError extends Error {
         this.status = options.status ?? 500;
         this.requestId = options.requestId;
         this.retryAfterSeconds = options.retryAfterSeconds;
+        this.callerDetail = options.callerDetail === undefined ? undefined : sanitizeText(options.callerDetail);
     }
 
     /** One line for logs: code, message, hint and request id. */

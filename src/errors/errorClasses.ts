@@ -1,3 +1,4 @@
+import type { CallerIdentity } from '../callerAuth/CallerIdentity.js';
 import { AppError, type AppErrorCode, type AppErrorOptions } from './AppError.js';
 
 /** A setting is missing or malformed. Lists every bad setting by name. */
@@ -18,7 +19,7 @@ export class ConfigurationError extends AppError {
 export class BadRequestError extends AppError {
     readonly parameter: string | undefined;
     constructor(message: string, parameter?: string) {
-        super('BadRequest', message, { status: 400 });
+        super('BadRequest', message, { status: 400, callerDetail: message });
         this.parameter = parameter;
     }
 }
@@ -26,14 +27,15 @@ export class BadRequestError extends AppError {
 /** The caller asked for a representation the endpoint does not produce. Always a 406. */
 export class NotAcceptableError extends AppError {
     constructor(message: string) {
-        super('NotAcceptable', message, { status: 406 });
+        super('NotAcceptable', message, { status: 406, callerDetail: message });
     }
 }
 
 /** Only GET is served; the host enforces it too, this is defence in depth. Always a 405. */
 export class MethodNotAllowedError extends AppError {
     constructor(method: string) {
-        super('MethodNotAllowed', `Method ${method.slice(0, 16)} is not allowed; use GET.`, { status: 405 });
+        const message = `Method ${method.slice(0, 16)} is not allowed; use GET.`;
+        super('MethodNotAllowed', message, { status: 405, callerDetail: message });
     }
 }
 
@@ -108,5 +110,49 @@ export class GraphError extends AppError {
         this.httpStatus = options.httpStatus;
         this.graphCode = options.graphCode;
         this.graphInnerCode = options.graphInnerCode;
+    }
+}
+
+/** The error codes of a Bearer challenge (RFC 6750 section 3.1). */
+export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+
+/**
+ * The caller sent no usable Entra ID access token. Always a 401 with a Bearer challenge; the message
+ * is written for the caller (it says what is wrong with the token, naming no configured value).
+ */
+export class CallerUnauthorizedError extends AppError {
+    /** Undefined when the request carried no bearer token at all: RFC 6750 section 3.1 wants no error code then. */
+    readonly bearerError: Exclude<BearerErrorCode, 'insufficient_scope'> | undefined;
+    constructor(bearerError: Exclude<BearerErrorCode, 'insufficient_scope'> | undefined, message: string) {
+        super('CallerUnauthorized', message, { status: 401, callerDetail: message });
+        this.bearerError = bearerError;
+    }
+}
+
+/** A valid token from the tenant that lacks the required app role. Always a 403 (`insufficient_scope`). */
+export class CallerForbiddenError extends AppError {
+    readonly bearerError = 'insufficient_scope';
+    /** Who it was: the token was verified, so the audit names the caller that was refused. */
+    readonly caller: CallerIdentity;
+    constructor(caller: CallerIdentity, message: string) {
+        super('CallerForbidden', message, { status: 403, callerDetail: message });
+        this.caller = caller;
+    }
+}
+
+/**
+ * The tenant's signing keys or OpenID metadata could not be read, so no token can be checked. A 503
+ * with Retry-After: the caller's token is not to blame.
+ */
+export class CallerAuthUnavailableError extends AppError {
+    constructor(message: string, options: AppErrorOptions = {}) {
+        super('CallerAuthUnavailable', message, { status: 503, ...options });
+    }
+}
+
+/** The short-lived download link for the latest snapshot could not be signed (user delegation key). */
+export class SnapshotLinkError extends AppError {
+    constructor(message: string, options: AppErrorOptions = {}) {
+        super('SnapshotLinkUnavailable', message, { status: 503, ...options });
     }
 }

@@ -1,10 +1,12 @@
 import { app } from '@azure/functions';
+import { getCallerAuthorizer } from '../runtime/getCallerAuthorizer.js';
 import { getRuntime } from '../runtime/getRuntime.js';
 import { createUsersHttpHandler } from './handlers/createUsersHttpHandler.js';
+import { httpAuthLevel } from './handlers/httpAuthLevel.js';
 
 app.http('users', {
     route: 'users',
     methods: ['GET'],
-    authLevel: 'function',
-    handler: createUsersHttpHandler(getRuntime),
+    authLevel: httpAuthLevel(process.env),
+    handler: createUsersHttpHandler(getRuntime, getCallerAuthorizer),
 });

@@ -1,36 +1,11 @@
-import { ManagedIdentityCredential } from '@azure/identity';
-import { BlobServiceClient, type ContainerClient, type StoragePipelineOptions } from '@azure/storage-blob';
+import type { ContainerClient, StoragePipelineOptions } from '@azure/storage-blob';
 import type { ExportStorageSettings } from '../config/ExportStorageSettings.js';
-import { ConfigurationError } from '../errors/errorClasses.js';
+import { createExportServiceClient } from './createExportServiceClient.js';
 
 /**
  * The client of the export container, for the export and the page-token key ring alike: a
  * connection string (Azurite, local runs) or the endpoint with the managed identity. No I/O.
  */
 export function createExportContainerClient(settings: ExportStorageSettings, options: StoragePipelineOptions = {}): ContainerClient {
-    const { storage, container } = settings;
-    const service =
-        storage.kind === 'connection-string'
-            ? fromConnectionString(storage.connectionString, options)
-            : new BlobServiceClient(
-                  storage.blobServiceUri,
-                  new ManagedIdentityCredential(storage.clientId === undefined ? {} : { clientId: storage.clientId }),
-                  options,
-              );
-    return service.getContainerClient(container);
-}
-
-function fromConnectionString(connectionString: string, options: StoragePipelineOptions): BlobServiceClient {
-    try {
-        return BlobServiceClient.fromConnectionString(connectionString, options);
-    } catch {
-        // The SDK's message may quote the string, account key included: name the setting only.
-        throw new ConfigurationError([
-            {
-                name: 'USERS_EXPORT_STORAGE',
-                problem:
-                    'is not a valid storage connection string (e.g. "UseDevelopmentStorage=true" or "DefaultEndpointsProtocol=...;AccountName=...;AccountKey=...")',
-            },
-        ]);
-    }
+    return createExportServiceClient(settings, options).getContainerClient(settings.container);
 }

@@ -78,6 +78,9 @@ it('npm run bench runs at tiny sizes and reports every figure', async () => {
             assert.equal(k.tokenRequests, 1, `${String(k.credential)}: token requests`);
             assert.equal(k.managedIdentityRequests, 1, `${String(k.credential)}: identity requests`);
         }
+        for (const key of ['validations', 'failures', 'jwksFetches']) assertFinite(r.callerAuth?.[key], `callerAuth.${key}`);
+        assert.equal(r.callerAuth?.failures, 0, 'every caller token validated');
+        for (const key of ['validationP50Ms', 'validationP99Ms']) assertSummary(r.callerAuth[key], `callerAuth.${key}`);
         for (const key of ['entryImportMs', 'sdkImportMs', 'importRatio', 'firstResponseMs', 'rawCallsMs', 'firstResponseRatio']) {
             assertSummary(r.coldStart?.[key], `coldStart.${key}`);
         }

@@ -7,10 +7,14 @@ import assert from 'node:assert/strict';
 import { AppError, type AppErrorCode } from '../../src/errors/AppError.js';
 import {
     BadRequestError,
+    CallerAuthUnavailableError,
+    CallerForbiddenError,
+    CallerUnauthorizedError,
     ConfigurationError,
     GraphError,
     PageTokenKeysError,
     SecretError,
+    SnapshotLinkError,
     TokenError,
 } from '../../src/errors/errorClasses.js';
 import { toGraphError } from '../../src/graph/toGraphError.js';
@@ -66,6 +70,15 @@ function statusOf(code: AppErrorCode): number | undefined {
     if (code.startsWith('Token')) return new TokenError(code, 'm', {}).status;
     if (code.startsWith('Graph')) return new GraphError(code, 'm', {}).status;
     if (code === 'PageTokenKeysUnavailable') return new PageTokenKeysError('m').status;
+    if (code === 'CallerUnauthorized') return new CallerUnauthorizedError(undefined, 'm').status;
+    if (code === 'CallerForbidden') {
+        return new CallerForbiddenError(
+            { objectId: undefined, appId: 'a', tenantId: 't', kind: 'application', role: undefined, tokenVersion: '2.0' },
+            'm',
+        ).status;
+    }
+    if (code === 'CallerAuthUnavailable') return new CallerAuthUnavailableError('m').status;
+    if (code === 'SnapshotLinkUnavailable') return new SnapshotLinkError('m').status;
     if (code === 'Internal') return new AppError(code, 'm').status;
     return undefined;
 }

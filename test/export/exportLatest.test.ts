@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import functions from '@azure/functions';
+import { functionKeyAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createExportLatestHttpHandler } from '../../src/functions/handlers/createExportLatestHttpHandler.js';
+import { hygiene } from '../support/hygieneGuard.js';
 import { startExportTestKit, type ExportTestKit } from '../support/startExportTestKit.js';
 
 const { HttpRequest, InvocationContext } = functions;
@@ -16,12 +18,18 @@ describe('GET /api/users/export/latest', () => {
 
     it('answers 404 problem+json before any export, and the manifest after', async () => {
         const target = await kit.newTarget();
-        const handler = createExportLatestHttpHandler(() => target.exportRuntime().store);
-        const invoke = () =>
-            handler(
+        const handler = createExportLatestHttpHandler(
+            () => target.exportRuntime().store,
+            () => functionKeyAuthorizer,
+        );
+        const invoke = async () => {
+            const response = await handler(
                 new HttpRequest({ method: 'GET', url: 'https://localhost:7071/api/users/export/latest' }),
                 new InvocationContext({ invocationId: 'latest', functionName: 'usersExportLatest', logHandler: kit.t.logs.logHandler }),
             );
+            hygiene.recordHandlerResponse(response);
+            return response;
+        };
 
         const missing = await invoke();
         assert.equal(missing.status, 404);
@@ -29,6 +37,7 @@ describe('GET /api/users/export/latest', () => {
         assert.equal((missing.headers as Record<string, string>)['Content-Type'], 'application/problem+json');
         assert.equal(problem.code, 'NoSnapshot');
         assert.match(String(problem.detail), /No users export snapshot exists yet/);
+        assert.equal(problem.hint, undefined);
 
         const { manifest } = await target.run();
         const found = await invoke();
@@ -40,10 +49,14 @@ describe('GET /api/users/export/latest', () => {
     it('also answers 404 when the container does not exist yet', async () => {
         const target = await kit.newTarget();
         await target.container.delete();
-        const response = await createExportLatestHttpHandler(() => target.exportRuntime().store)(
+        const response = await createExportLatestHttpHandler(
+            () => target.exportRuntime().store,
+            () => functionKeyAuthorizer,
+        )(
             new HttpRequest({ method: 'GET', url: 'https://localhost:7071/api/users/export/latest' }),
             new InvocationContext({ invocationId: 'latest-2', functionName: 'usersExportLatest', logHandler: kit.t.logs.logHandler }),
         );
+        hygiene.recordHandlerResponse(response);
         assert.equal(response.status, 404);
     });
 });

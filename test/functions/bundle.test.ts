@@ -14,6 +14,7 @@ import functions, {
     type TimerFunctionOptions,
     type TimerHandler,
 } from '@azure/functions';
+import { hygiene } from '../support/hygieneGuard.js';
 import { startExportTestKit, type ExportTestKit } from '../support/startExportTestKit.js';
 
 const { app, HttpRequest, InvocationContext } = functions;
@@ -38,12 +39,13 @@ describe('deployed bundle (package.json main)', () => {
         assert.equal(main, 'dist/bundle/app.js');
     });
 
-    it('registers users, usersExportLatest and the usersExport timer exactly as the sources do', () => {
+    it('registers users, usersExportLatest, usersExportLatestContent and the usersExport timer exactly as the sources do', () => {
         assert.deepEqual(
             httpCalls.map(([name, o]) => [name, o.route, o.methods, o.authLevel]),
             [
                 ['users', 'users', ['GET'], 'function'],
                 ['usersExportLatest', 'users/export/latest', ['GET'], 'function'],
+                ['usersExportLatestContent', 'users/export/latest/content', ['GET'], 'function'],
             ],
         );
         assert.equal(timerCalls.length, 1);
@@ -76,7 +78,9 @@ describe('deployed bundle (package.json main)', () => {
 
         it('the timer exports every user to Azurite, and GET /api/users/export/latest serves its manifest', async () => {
             const latest = httpHandler('usersExportLatest');
-            assert.equal((await latest(get('users/export/latest'), context('usersExportLatest'))).status, 404);
+            const missing = (await latest(get('users/export/latest'), context('usersExportLatest'))) as HttpResponseInit;
+            hygiene.recordHandlerResponse(missing);
+            assert.equal(missing.status, 404);
             const handler: TimerHandler = timerCalls[0]![1].handler;
             await handler(
                 { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },

@@ -71,10 +71,11 @@ describe('function metadata the host receives', () => {
         assert.ok(!worker.logs.records.some((r) => /test mode/i.test(r.message)));
     });
 
-    it('declares GET /api/users and GET /api/users/export/latest with function keys and an HTTP return binding', () => {
+    it('declares GET /api/users, /api/users/export/latest and .../content with function keys (no API_AUDIENCE) and an HTTP return binding', () => {
         for (const [name, route] of [
             ['users', 'users'],
             ['usersExportLatest', 'users/export/latest'],
+            ['usersExportLatestContent', 'users/export/latest/content'],
         ] as const) {
             const f = worker.functions.find((x) => x.name === name);
             assert.ok(f, name);
@@ -120,8 +121,13 @@ describe('function metadata the host receives', () => {
         });
     });
 
-    it('has exactly these three functions', () => {
-        assert.deepEqual(worker.functions.map((f) => f.name).sort(), ['users', 'usersExport', 'usersExportLatest']);
+    it('has exactly these four functions', () => {
+        assert.deepEqual(worker.functions.map((f) => f.name).sort(), [
+            'users',
+            'usersExport',
+            'usersExportLatest',
+            'usersExportLatestContent',
+        ]);
     });
 });
 
@@ -129,7 +135,9 @@ describe('GET /api/users through the proxy', () => {
     it('500 ConfigurationInvalid names the missing setting', async () => {
         const response = await withoutSetting('GRAPH_CLIENT_ID', () => worker.http({ path: '/api/users', headers: JSON_ACCEPT }));
         const problem = assertProblem(response, 500, 'ConfigurationInvalid');
-        assert.match(String(problem.detail), /GRAPH_CLIENT_ID/);
+        // The caller gets the code; the log under the same invocation id names the setting.
+        assert.doesNotMatch(String(problem.detail), /GRAPH_CLIENT_ID/);
+        assert.ok(worker.logs.userMessages(response.invocationId ?? '').some((m) => /ConfigurationInvalid: .*GRAPH_CLIENT_ID/.test(m)));
     });
 
     it('503 with Retry-After when Key Vault refuses the identity', async () => {
@@ -305,7 +313,10 @@ describe('GET /api/users/export/latest through the proxy', () => {
             worker.http({ path: '/api/users/export/latest', headers: JSON_ACCEPT }),
         );
         const problem = assertProblem(response, 500, 'ConfigurationInvalid');
-        assert.match(String(problem.detail), /USERS_EXPORT_STORAGE/);
+        assert.doesNotMatch(String(problem.detail), /USERS_EXPORT_STORAGE/);
+        assert.ok(
+            worker.logs.userMessages(response.invocationId ?? '').some((m) => /ConfigurationInvalid: .*USERS_EXPORT_STORAGE/.test(m)),
+        );
     });
 
     it('404 NoSnapshot before the first export', async () => {

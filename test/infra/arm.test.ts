@@ -33,6 +33,7 @@ const ROLE = {
     keyVaultSecretsOfficer: 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7',
     keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985',
     keyVaultReader: '21090545-7ca7-4776-b22c-e363652d74d2',
+    storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a',
 } as const;
 
 interface Ctx {
@@ -281,12 +282,17 @@ describe('app settings', () => {
             USERS_EXPORT_RETENTION_DAYS: 'usersExportRetentionDays',
             USERS_EXPORT_GZIP: 'usersExportGzip',
             USERS_EXPORT_FULL_EVERY_DAYS: 'usersExportFullEveryDays',
+            API_REQUIRED_ROLE: 'apiRequiredRole',
         };
         for (const [setting, param] of Object.entries(defaults)) {
             const def = settingDefinitions.find((d) => d.name === setting);
             assert.ok(def && 'defaultValue' in def, setting);
             assert.equal(String(mainDefault(c.main, param)), def.defaultValue, `${param} default vs ${setting}`);
         }
+        // API_AUDIENCE, like GRAPH_CLIENT_ID, comes from the azd environment (the hook stores it there); empty until then.
+        assert.equal(s.API_AUDIENCE, "[parameters('apiAudience')]");
+        assert.equal(api.apiAudience, "[parameters('apiAudience')]");
+        assert.equal(mainDefault(c.main, 'apiAudience'), '');
         // AUTHORITY_HOST and GRAPH_ENDPOINT follow the cloud: test/infra/cloudEndpoints.test.ts.
         assert.match(String(mainDefault(c.main, 'authorityHost')), /environment\(\)\.authentication\.loginEndpoint/);
         assert.equal(mainDefault(c.main, 'graphEndpoint'), '');
@@ -359,6 +365,14 @@ describe('role assignments', () => {
         {
             label: 'host: Storage Table Data Contributor on the account',
             role: ROLE.storageTableDataContributor,
+            scopeType: 'Microsoft.Storage/storageAccounts',
+            principalParam: uami,
+            principalType: 'ServicePrincipal',
+            module: 'rbac',
+        },
+        {
+            label: 'download links: Storage Blob Delegator on the account (user delegation keys are an account operation)',
+            role: ROLE.storageBlobDelegator,
             scopeType: 'Microsoft.Storage/storageAccounts',
             principalParam: uami,
             principalType: 'ServicePrincipal',
@@ -480,6 +494,7 @@ describe('role assignments', () => {
             ROLE.storageQueueDataContributor,
             ROLE.storageTableDataContributor,
             ROLE.storageBlobDataContributor,
+            ROLE.storageBlobDelegator,
             ROLE.monitoringMetricsPublisher,
         ];
         const someone = '55555555-5555-5555-5555-555555555555';

@@ -37,7 +37,7 @@ const AZD_BUILTINS = new Set([
     'AZURE_TENANT_ID',
     'AZURE_RESOURCE_GROUP',
 ]);
-/** Optional knobs a user may `azd env set` (README, "Deploy to Azure"); the hook sets GRAPH_CLIENT_ID itself. */
+/** Optional knobs a user may `azd env set` (README, "Deploy to Azure"); the hook sets GRAPH_CLIENT_ID and API_AUDIENCE itself. */
 const USER_KNOBS = new Set([
     'GRAPH_CLIENT_ID',
     'GRAPH_CREDENTIAL',
@@ -48,6 +48,11 @@ const USER_KNOBS = new Set([
     'ROTATE_GRACE_SECONDS',
     'GRAPH_APP_VERIFY_TIMEOUT_SECONDS',
     'GRAPH_APP_VERIFY_INTERVAL_SECONDS',
+    'API_AUDIENCE',
+    'API_REQUIRED_ROLE',
+    'API_APP_DISPLAY_NAME',
+    'API_REGISTRATION',
+    'API_GRANT_DEPLOYER',
 ]);
 
 test('every ${VAR} in main.parameters.json maps to a parameter declared in main.bicep', () => {
@@ -106,11 +111,20 @@ test('every azd value the hook reads is an output, an azd built-in or a document
 });
 
 test('hook keeps GRAPH_CLIENT_ID across re-provisioning (azd env set + parameter mapping)', () => {
-    assert.match(hook, /azd_env_set GRAPH_CLIENT_ID "\$\{APP_ID\}"/);
+    assert.match(hook, /publish_setting GRAPH_CLIENT_ID "\$\{APP_ID\}"/);
     assert.match(hook, /azd env set \$\{AZURE_ENV_NAME:\+-e "\$\{AZURE_ENV_NAME\}"\} "\$1" "\$2"/);
     assert.equal(JSON.stringify(parameterFile.parameters.graphClientId?.value), '"${GRAPH_CLIENT_ID}"');
     assert.equal(JSON.stringify(parameterFile.parameters.graphCredentialType?.value), '"${GRAPH_CREDENTIAL=keyVaultSecret}"');
     assert.match(hook, /az functionapp config appsettings set/);
+});
+
+test('hook keeps API_AUDIENCE across re-provisioning, as GRAPH_CLIENT_ID (azd env set + parameter mapping)', () => {
+    const lib = readFileSync(join(repoRoot, 'scripts', 'postprovision', 'lib', 'apiRegistration.sh'), 'utf8');
+    assert.match(lib, /publish_setting API_AUDIENCE /);
+    const publish = hook.slice(hook.indexOf('publish_setting() {'), hook.indexOf('\n}\n', hook.indexOf('publish_setting() {')));
+    assert.match(publish, /az functionapp config appsettings set [^\n]*\n[^\n]*--settings "\$1=\$2"/);
+    assert.match(publish, /azd_env_set "\$1" "\$2"/);
+    assert.equal(JSON.stringify(parameterFile.parameters.apiAudience?.value), '"${API_AUDIENCE}"');
 });
 
 test('hook never exposes the client secret', () => {
@@ -130,8 +144,10 @@ test('hook never exposes the client secret', () => {
     // asks for the certificate's secret (where the private key is) nor downloads anything.
     assert.doesNotMatch(hook, /keyvault secret (show|download)|certificate download/);
     assert.match(hook, /az ad app credential reset --id "\$\{APP_ID\}" --append --keyvault "\$\{AZURE_KEY_VAULT_NAME\}"/);
-    // The function key reaches curl on stdin (printf is a builtin), never as an argument.
-    assert.match(hook, /printf 'header = "x-functions-key: %s"\\n' "\$\{function_key\}" \|\s*\n\s*curl --config -/);
+    // The function key, or the API token, reaches curl on stdin (printf is a builtin), never as an argument.
+    assert.match(hook, /printf 'header = "x-functions-key: %s"\\n' "\$\{function_key\}"/);
+    assert.match(hook, /printf 'header = "Authorization: Bearer %s"\\n' "\$\{token\}"/);
+    assert.match(hook, /printf '%s\\n' "\$\{credential\}" \|\s*\n\s*curl --config -/);
     assert.doesNotMatch(hook, /curl [^\n]*(-H|--header) /);
 });
 

@@ -17,6 +17,11 @@ export const TENANT = '44444444-4444-4444-4444-444444444444';
 export const APP_ID = '22222222-2222-2222-2222-222222222222';
 export const IDENTITY_PRINCIPAL_ID = '66666666-6666-6666-6666-666666666666';
 export const FUNCTION_KEY = 'FAKE-FUNCTION-KEY-c2VjcmV0';
+/** The signed-in identity's access token for the API (`az account get-access-token --resource api://...`). */
+export const API_TOKEN = 'FAKE-API-TOKEN-eyJub3QiOiJhIEpXVCJ9';
+/** The API's own app registration and service principal, as the fake `az` creates them. */
+export const API_APP_ID = 'a0a0a0a0-0000-4000-8000-0000000000a1';
+export const API_SP_ID = 'c0c0c0c0-0000-4000-8000-0000000000c1';
 
 /** What `azd provision` leaves in .azure/<env>/.env on an administrator's machine. */
 export const PROVISIONED_ENV: Readonly<Record<string, string>> = {
@@ -80,7 +85,9 @@ export async function runHook(state: string, mode: string, env: Readonly<Record<
     const clean = Object.fromEntries(
         Object.entries(process.env).filter(
             ([k]) =>
-                !/^(AZURE_|GRAPH_|AUTHORITY_HOST|ROTATE_|KEY_VAULT|SERVICE_API|FUNCTION_|GRANT_|CI$|GITHUB_ACTIONS|TF_BUILD|CURL_)/.test(k),
+                !/^(AZURE_|GRAPH_|API_|AUTHORITY_HOST|ROTATE_|KEY_VAULT|SERVICE_API|FUNCTION_|GRANT_|CI$|GITHUB_ACTIONS|TF_BUILD|CURL_)/.test(
+                    k,
+                ),
         ),
     );
     const before = lines(state, 'calls.log').length;
@@ -96,6 +103,7 @@ export async function runHook(state: string, mode: string, env: Readonly<Record<
             FAKE_AZ_STATE: state,
             FAKE_TENANT: TENANT,
             FAKE_FUNCTION_KEY: FUNCTION_KEY,
+            FAKE_API_TOKEN: env.FAKE_API_TOKEN ?? API_TOKEN,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -113,7 +121,7 @@ export async function runHook(state: string, mode: string, env: Readonly<Record<
         });
     });
     const calls = lines(state, 'calls.log').slice(before);
-    for (const secret of [/FAKE-SECRET/, new RegExp(FUNCTION_KEY)]) {
+    for (const secret of [/FAKE-SECRET/, new RegExp(FUNCTION_KEY), new RegExp(API_TOKEN)]) {
         assert.doesNotMatch(output, secret, 'a credential was printed');
         assert.doesNotMatch(calls.join('\n'), secret, 'a credential was passed as an argument');
     }

@@ -7,7 +7,19 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { APP_ID, IDENTITY_PRINCIPAL_ID, PROVISIONED_ENV, TENANT, lines, newState, read, runHook } from './fakeAzure.js';
+import {
+    API_APP_ID,
+    API_SP_ID,
+    APP_ID,
+    IDENTITY_PRINCIPAL_ID,
+    PROVISIONED_ENV,
+    TENANT,
+    dotenv,
+    lines,
+    newState,
+    read,
+    runHook,
+} from './fakeAzure.js';
 
 const ROLE_ID = 'df021288-bdef-4463-88db-98f22de89214';
 
@@ -285,7 +297,8 @@ describe('national clouds', () => {
             });
             assert.equal(r.status, 0, r.output);
             const rest = r.calls.filter((c) => c.startsWith('rest '));
-            assert.equal(rest.length, 2, r.calls.join('\n'));
+            // Consent (read, grant), then the API's registration and its role for the deployer.
+            assert.ok(rest.length >= 2, r.calls.join('\n'));
             for (const call of rest) assert.ok(call.startsWith('rest --resource https://dod-graph.microsoft.us --method '), call);
             assert.ok(r.output.includes(`https://login.microsoftonline.us/${TENANT}/adminconsent?client_id=${APP_ID}`), r.output);
         }));
@@ -347,4 +360,76 @@ describe('in a pipeline (no Microsoft Graph permission)', () => {
             assert.match(r.output, /running in a pipeline \(CI detected\)/);
             assert.match(r.output, /an administrator runs it/);
         }));
+});
+
+describe("the API's own app registration and API_AUDIENCE", () => {
+    test('ensure: App ID URI, app role for applications and users, Azure CLI pre-authorized, assignment required, the role for the deployer, API_AUDIENCE on the app and in azd; a re-run changes nothing', () =>
+        withState(async (state) => {
+            const first = await runHook(state, 'ensure');
+            assert.equal(first.status, 0, first.output);
+            assert.equal(read(state, 'api_app_id').trim(), API_APP_ID);
+            assert.ok(
+                first.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api --sign-in-audience AzureADMyOrg')),
+            );
+            assert.deepEqual(lines(state, 'api_uris'), [`api://${API_APP_ID}`]);
+            const roles = JSON.parse(read(state, 'api_roles')) as { id: string; value: string; allowedMemberTypes: string[] }[];
+            assert.equal(roles.length, 1);
+            const [role] = roles;
+            assert.ok(role);
+            assert.equal(role.value, 'Users.Read.All');
+            assert.deepEqual(role.allowedMemberTypes, ['Application', 'User']);
+            assert.match(role.id, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+            const scopes = JSON.parse(read(state, 'api_scopes')) as { id: string; value: string }[];
+            assert.deepEqual(
+                scopes.map((x) => x.value),
+                ['user_impersonation'],
+            );
+            assert.deepEqual(JSON.parse(read(state, 'api_preauth')), [
+                { appId: '04b07795-8ddb-461a-bbee-02f9e1bf7b46', delegatedPermissionIds: [scopes[0]?.id] },
+            ]);
+            assert.equal(read(state, 'api_version').trim(), '2');
+            assert.equal(read(state, 'api_sp_id').trim(), API_SP_ID);
+            assert.equal(read(state, 'api_assignment_required').trim(), 'true');
+            assert.deepEqual(
+                lines(state, 'api_assigned'),
+                [`d0d0d0d0-0000-4000-8000-0000000000d1 ${role.id}`],
+                'the deployer got the role',
+            );
+            assert.ok(
+                first.calls.filter((c) => c.startsWith('rest ')).every((c) => c.includes('--resource https://graph.microsoft.com')),
+                'every Graph call names its resource',
+            );
+            assert.match(read(state, 'appsettings'), new RegExp(`^API_AUDIENCE=${API_APP_ID},api://${API_APP_ID}$`, 'm'));
+            assert.equal(dotenv(state).API_AUDIENCE, `${API_APP_ID},api://${API_APP_ID}`);
+            assert.match(
+                read(state, 'appsettings'),
+                new RegExp(`^GRAPH_CLIENT_ID=${APP_ID}$`, 'm'),
+                'the Graph client is another registration',
+            );
+            assert.match(first.output, /appRoleAssignedTo/, 'says how to assign the role');
+
+            const second = await runHook(state, 'ensure');
+            assert.equal(second.status, 0, second.output);
+            assert.match(second.output, /reusing the API app registration a0a0a0a0/);
+            assert.ok(!second.calls.some((c) => c.includes('--method PATCH') || c.includes('--method POST')), 'no change on a re-run');
+            assert.equal(lines(state, 'api_patches').length, 2);
+            assert.ok(!second.calls.some((c) => c.startsWith('ad app create')));
+        }));
+
+    test('a pipeline makes no Graph call for the API and keeps the live API_AUDIENCE; API_REGISTRATION=skip opts out', () =>
+        withState(
+            async (state) => {
+                const admin = await runHook(state, 'ensure', { API_REGISTRATION: 'skip' });
+                assert.equal(admin.status, 0, admin.output);
+                assert.match(admin.output, /API_REGISTRATION=skip.*function key alone/s);
+                assert.equal(read(state, 'api_app_id'), '');
+                assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/);
+
+                const pipeline = await runHook(state, 'ensure', { GRAPH_APP_SETUP: 'pipeline', FAKE_NO_GRAPH: '1' });
+                assert.equal(pipeline.status, 0, pipeline.output);
+                assert.match(pipeline.output, /API_AUDIENCE is empty: the function key alone guards the API/);
+            },
+            { ...PROVISIONED_ENV, GRAPH_CLIENT_ID: APP_ID },
+            { vault_keyid: 'key-1\n', creds: 'key-1 graph-users-x\n', vault_versions: 'x\n' },
+        ));
 });

@@ -12,7 +12,13 @@ import type { AddressInfo } from 'node:net';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { issueServerCertificate, loadSandboxCa } from '../../sandbox/index.js';
-import { FUNCTION_KEY, PROVISIONED_ENV, newState, runHook } from './fakeAzure.js';
+import { API_APP_ID, API_TOKEN, FUNCTION_KEY, PROVISIONED_ENV, newState, runHook } from './fakeAzure.js';
+
+interface Seen {
+    readonly key: string | undefined;
+    readonly authorization: string | undefined;
+    readonly url: string;
+}
 
 interface Answer {
     readonly status: number;
@@ -34,16 +40,18 @@ const AADSTS70021 = problem(
 const USERS: Answer = { status: 200, body: { value: [{ id: 'u1', userPrincipalName: 'secret.person@contoso.example' }] } };
 
 /** Serves the answers in order (the last one repeats) and records what each request carried. */
-async function fakeApi(
-    answers: readonly Answer[],
-): Promise<{ origin: string; seen: { key: string | undefined; url: string }[]; close: () => Promise<void> }> {
+async function fakeApi(answers: readonly Answer[]): Promise<{ origin: string; seen: Seen[]; close: () => Promise<void> }> {
     const caDir = process.env.SANDBOX_CA_DIR;
     assert.ok(caDir, 'run through scripts/runTests.js (it creates the test CA)');
     const certificate = await issueServerCertificate(await loadSandboxCa(caDir));
-    const seen: { key: string | undefined; url: string }[] = [];
+    const seen: Seen[] = [];
     const server: Server = createServer({ cert: certificate.certPem, key: certificate.keyPem }, (req, res) => {
         const answer = answers[Math.min(seen.length, answers.length - 1)]!;
-        seen.push({ key: req.headers['x-functions-key'] as string | undefined, url: req.url ?? '' });
+        seen.push({
+            key: req.headers['x-functions-key'] as string | undefined,
+            authorization: req.headers.authorization,
+            url: req.url ?? '',
+        });
         res.writeHead(answer.status, { 'content-type': answer.status === 200 ? 'application/json' : 'application/problem+json' });
         res.end(JSON.stringify(answer.body));
     });
@@ -64,7 +72,7 @@ async function fakeApi(
 async function verifyAgainst(
     answers: readonly Answer[],
     env: Record<string, string> = {},
-): Promise<{ status: number | null; output: string; seen: { key: string | undefined; url: string }[] }> {
+): Promise<{ status: number | null; output: string; calls: string[]; seen: Seen[] }> {
     const api = await fakeApi(answers);
     const state = newState({ ...PROVISIONED_ENV, SERVICE_API_URI: api.origin });
     try {
@@ -77,7 +85,7 @@ async function verifyAgainst(
             ...env,
         });
         assert.doesNotMatch(r.output, /secret\.person/, 'the users read must not be printed');
-        return { status: r.status, output: r.output, seen: api.seen };
+        return { status: r.status, output: r.output, calls: r.calls, seen: api.seen };
     } finally {
         await api.close();
         rmSync(state, { recursive: true, force: true });
@@ -104,19 +112,61 @@ describe("postdeploy verify: the deployed app's first Graph token", () => {
         assert.equal(r.seen.length, 3);
     });
 
-    test("a permanent error fails at once with the app's code, detail and fix", async () => {
-        const consent = problem(
-            502,
-            'GraphConsentMissing',
-            'Graph answered 403 Authorization_RequestDenied.',
-            'Grant admin consent for User.Read.All.',
-        );
+    test("a permanent error fails at once with the app's code, the documented fix and the invocation id", async () => {
+        // As the app answers now: the code, a generic detail and the invocation id; the rest is in its log.
+        const consent: Answer = {
+            status: 502,
+            body: {
+                type: 'urn:graph-users:error:GraphConsentMissing',
+                title: 'Microsoft Graph error',
+                status: 502,
+                code: 'GraphConsentMissing',
+                detail: 'The service could not complete this request. Its operators find the cause in the function logs under this invocationId.',
+                invocationId: 'inv-123',
+            },
+        };
         const r = await verifyAgainst([consent, USERS]);
         assert.notEqual(r.status, 0);
         assert.equal(r.seen.length, 1, 'not retried');
-        assert.match(r.output, /answered 502 GraphConsentMissing: Graph answered 403 Authorization_RequestDenied\./);
-        assert.match(r.output, /Fix: Grant admin consent for User\.Read\.All\./);
+        assert.match(r.output, /answered 502 GraphConsentMissing: The service could not complete this request/);
+        assert.match(r.output, /Fix: Grant admin consent \(the hook prints an admin-consent URL/, 'the fix from docs/troubleshooting.md');
         assert.match(r.output, /invocationId inv-123/);
+    });
+
+    test("with API_AUDIENCE, calls with the signed-in identity's token for the App ID URI and no function key", async () => {
+        const r = await verifyAgainst([USERS], { API_AUDIENCE: `${API_APP_ID},api://${API_APP_ID}` });
+        assert.equal(r.status, 0, r.output);
+        assert.deepEqual(
+            r.seen.map((s) => [s.authorization, s.key]),
+            [[`Bearer ${API_TOKEN}`, undefined]],
+        );
+        assert.ok(r.calls.some((c) => c.startsWith(`account get-access-token --resource api://${API_APP_ID} `)));
+        assert.ok(!r.calls.some((c) => c.startsWith('functionapp keys list')), 'the routes take no key then');
+    });
+
+    test('with API_AUDIENCE, a caller without the role fails at once with the fix; no token at all names the role', async () => {
+        const forbidden: Answer = {
+            status: 403,
+            body: {
+                status: 403,
+                code: 'CallerForbidden',
+                detail: 'The token carries no "Users.Read.All" app role. An administrator assigns it to the calling application or user on the API\'s app registration; then get a new token.',
+                invocationId: 'inv-403',
+            },
+        };
+        const audience = { API_AUDIENCE: `${API_APP_ID},api://${API_APP_ID}` };
+        const r = await verifyAgainst([forbidden, USERS], audience);
+        assert.notEqual(r.status, 0);
+        assert.equal(r.seen.length, 1, 'not retried');
+        assert.match(r.output, /answered 403 CallerForbidden: The token carries no "Users\.Read\.All" app role/);
+        assert.match(r.output, /Fix: An administrator assigns the app role/);
+        const none = await verifyAgainst([USERS], { ...audience, FAKE_API_TOKEN: '' });
+        assert.notEqual(none.status, 0);
+        assert.equal(none.seen.length, 0);
+        assert.match(
+            none.output,
+            /could not get an access token for the API \(api:\/\/a0a0a0a0-0000-4000-8000-0000000000a1\).*needs the app role Users\.Read\.All/s,
+        );
     });
 
     test('gives up after GRAPH_APP_VERIFY_TIMEOUT_SECONDS and says what the app last answered', async () => {

@@ -20,6 +20,21 @@ after(async () => {
     await Promise.all(sandboxes.map((t) => t.close()));
 });
 
+/**
+ * The caller's answer holds the code, a generic detail and the invocation id; the detail and the fix
+ * are in the log line under that id. Returns that line.
+ */
+function operatorLine(response: { json: Record<string, unknown>; invocationId: string }): string {
+    assert.equal(response.json.invocationId, response.invocationId);
+    assert.equal(response.json.hint, undefined, 'no operator hint in a caller answer');
+    assert.match(String(response.json.detail), /function logs under this invocationId/);
+    const line = logs.lines.find(
+        (l) => l.includes(`${String(response.json.code)}:`) && l.includes(`invocationId ${response.invocationId}`),
+    );
+    assert.ok(line, `no log line for ${response.invocationId}`);
+    return line;
+}
+
 describe('GET /api/users against the sandbox', () => {
     let t: TestSandbox;
     before(async () => {
@@ -156,7 +171,7 @@ describe('rotation and failures', () => {
         const response = await t.invoke('top=1', t.newRuntime());
         assert.equal(response.status, 503);
         assert.equal(response.json.code, 'TokenClientSecretExpired');
-        assert.match(String(response.json.hint), /rotate-secret/);
+        assert.match(operatorLine(response), /Fix: .*rotate-secret/);
     });
 
     it('missing User.Read.All gives the admin-consent error with Graph request-id', async () => {
@@ -165,9 +180,12 @@ describe('rotation and failures', () => {
         const response = await t.invoke('top=1', t.newRuntime());
         assert.equal(response.status, 502);
         assert.equal(response.json.code, 'GraphConsentMissing');
-        assert.match(String(response.json.detail), /admin consent missing for User\.Read\.All/);
-        assert.match(String(response.json.hint), /adminconsent\?client_id=/);
         assert.equal(typeof response.json.requestId, 'string');
+        const line = operatorLine(response);
+        assert.match(line, /admin consent missing for User\.Read\.All/);
+        assert.match(line, /Fix: .*adminconsent\?client_id=/);
+        assert.ok(line.includes(String(response.json.requestId)), 'the log carries the same Graph request id');
+        assert.doesNotMatch(JSON.stringify(response.json), /adminconsent|client_id/);
     });
 
     it('Key Vault 403 gives the role hint', async () => {
@@ -176,7 +194,8 @@ describe('rotation and failures', () => {
         const response = await t.invoke('top=1', t.newRuntime());
         assert.equal(response.status, 503);
         assert.equal(response.json.code, 'KeyVaultForbidden');
-        assert.match(String(response.json.hint), /Key Vault Secrets User/);
+        assert.match(operatorLine(response), /Fix: .*Key Vault Secrets User/);
+        assert.ok(!JSON.stringify(response.json).includes(t.sandbox.settings.KEY_VAULT_URL!), 'no vault URL to the caller');
     });
 
     it('a missing secret says so and names it', async () => {
@@ -185,7 +204,8 @@ describe('rotation and failures', () => {
         const response = await t.invoke('top=1', t.newRuntime());
         assert.equal(response.status, 503);
         assert.equal(response.json.code, 'KeyVaultSecretNotFound');
-        assert.match(String(response.json.detail), /graph-client-secret/);
+        assert.match(operatorLine(response), /graph-client-secret/);
+        assert.doesNotMatch(JSON.stringify(response.json), /graph-client-secret/);
     });
 
     it('a foreign-origin nextLink is refused and nothing is sent there', async () => {

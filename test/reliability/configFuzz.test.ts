@@ -6,11 +6,15 @@ import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
 import fc from 'fast-check';
 import functions from '@azure/functions';
+import { loadCallerAuthSettings } from '../../src/config/CallerAuthSettings.js';
 import { CORE_SETTING_NAMES, loadCoreSettings } from '../../src/config/CoreSettings.js';
 import { settingDefinitions, type SettingDefinition } from '../../src/config/settingDefinitions.js';
 import { ConfigurationError } from '../../src/errors/errorClasses.js';
+import { functionKeyAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { createRuntime } from '../../src/runtime/createRuntime.js';
+import { hygiene } from '../support/hygieneGuard.js';
+import { LogCapture } from '../support/LogCapture.js';
 
 const { app, HttpRequest, InvocationContext } = functions;
 
@@ -49,11 +53,35 @@ function badValuesOf(kind: SettingDefinition['kind']): fc.Arbitrary<string> {
             );
         case 'choice':
             return fc.constantFrom('secret', 'KeyVaultSecret', 'managed-identity', 'certificate');
+        case 'audience-list':
+            return fc.constantFrom('http://api.example/app', 'not an audience', 'ftp://api.example', 'api://a b', ',', 'api://x,urn:y');
+        case 'app-role':
+            return fc.constantFrom('Users Read', 'Users"Read', 'Users\\Read', 'Users.Read.Ä', 'x'.repeat(121));
         case 'connection-string':
         case 'ncrontab':
         case 'select-list':
             return fc.constant('not valid');
     }
+}
+
+/** Each generated bad value of one of `settings`, given to `load`, is refused naming that setting alone. */
+function assertEachBadValueNamedAlone(
+    settings: readonly SettingDefinition[],
+    load: (env: Record<string, string>) => unknown,
+    numRuns: number,
+): void {
+    const arbitrary = fc.constantFrom(...settings).chain((d) => fc.tuple(fc.constant(d), badValues(d.kind)));
+    fc.assert(
+        fc.property(arbitrary, ([d, value]) => {
+            try {
+                load({ [d.name]: value });
+            } catch (error) {
+                return error instanceof ConfigurationError && error.settings.length === 1 && error.settings[0] === d.name;
+            }
+            return false;
+        }),
+        { numRuns },
+    );
 }
 
 describe('configuration fuzz', () => {
@@ -100,18 +128,20 @@ describe('configuration fuzz', () => {
     });
 
     it('a wrong type or URL scheme in any setting is named, alone (2,000 generated cases)', () => {
-        const arbitrary = fc.constantFrom(...core).chain((d) => fc.tuple(fc.constant(d), badValues(d.kind)));
-        fc.assert(
-            fc.property(arbitrary, ([d, value]) => {
-                try {
-                    loadCoreSettings({ ...valid, [d.name]: value });
-                } catch (error) {
-                    return error instanceof ConfigurationError && error.settings.length === 1 && error.settings[0] === d.name;
-                }
-                return false;
-            }),
-            { numRuns: 2000 },
-        );
+        assertEachBadValueNamedAlone(core, (env) => loadCoreSettings({ ...valid, ...env }), 2000);
+    });
+
+    it('a bad caller-authorization setting is named, alone (300 generated cases); a tenant alias is refused', () => {
+        const callerSettings = settingDefinitions.filter((d) => d.name === 'API_AUDIENCE' || d.name === 'API_REQUIRED_ROLE');
+        const callerValid = { ...valid, API_AUDIENCE: `${valid.GRAPH_CLIENT_ID!},api://${valid.GRAPH_CLIENT_ID!}` };
+        assertEachBadValueNamedAlone(callerSettings, (env) => loadCallerAuthSettings({ ...callerValid, ...env }), 300);
+        for (const alias of ['common', 'organizations', 'Consumers']) {
+            assert.throws(
+                () => loadCallerAuthSettings({ ...callerValid, GRAPH_TENANT_ID: alias }),
+                (e: unknown) => e instanceof ConfigurationError && e.settings.join() === 'GRAPH_TENANT_ID',
+            );
+        }
+        assert.equal(loadCallerAuthSettings({ ...valid, API_AUDIENCE: '  ' }), undefined, 'blank is unset: function-key mode');
     });
 
     it('several bad settings are all named in one error', () => {
@@ -148,16 +178,27 @@ describe('configuration fuzz', () => {
             http.mock.restore();
             timer.mock.restore();
         }
-        const handler = createUsersHttpHandler(() => createRuntime(process.env));
+        const handler = createUsersHttpHandler(
+            () => createRuntime(process.env),
+            () => functionKeyAuthorizer,
+        );
+        const logs = new LogCapture();
         const response = await handler(
             new HttpRequest({ method: 'GET', url: 'https://localhost/api/users', headers: {} }),
-            new InvocationContext({ invocationId: 'cfg', functionName: 'users', logHandler: () => undefined }),
+            new InvocationContext({ invocationId: 'cfg', functionName: 'users', logHandler: logs.logHandler }),
         );
         process.env = saved;
+        hygiene.recordHandlerResponse(response);
         assert.equal(response.status, 500);
-        const body = response.jsonBody as { code: string; detail: string };
+        const body = response.jsonBody as { code: string; detail: string; invocationId: string };
         assert.equal(body.code, 'ConfigurationInvalid');
-        assert.match(body.detail, /GRAPH_TENANT_ID is required/);
-        assert.match(body.detail, /KEY_VAULT_URL must use https/);
+        assert.equal(body.invocationId, 'cfg');
+        // The caller learns the code; the operator's log names every bad setting, under the same invocation id.
+        assert.doesNotMatch(body.detail, /GRAPH_TENANT_ID|KEY_VAULT_URL/);
+        const failure = logs.lines.find((l) => l.includes('ConfigurationInvalid:'));
+        assert.ok(failure, logs.lines.join('\n'));
+        assert.match(failure, /GRAPH_TENANT_ID is required/);
+        assert.match(failure, /KEY_VAULT_URL must use https/);
+        assert.match(failure, /invocationId cfg/);
     });
 });

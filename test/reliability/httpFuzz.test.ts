@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import functions, { type HttpResponseInit } from '@azure/functions';
+import { functionKeyAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createExportLatestHttpHandler } from '../../src/functions/handlers/createExportLatestHttpHandler.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { selectableUserProperties } from '../../src/users/userProperties.js';
@@ -61,8 +62,14 @@ describe('HTTP fuzz', () => {
         const runtime = target.newRuntime();
         const store = target.exportRuntime().store;
         const handlers = {
-            users: createUsersHttpHandler(() => runtime),
-            'users/export/latest': createExportLatestHttpHandler(() => store),
+            users: createUsersHttpHandler(
+                () => runtime,
+                () => functionKeyAuthorizer,
+            ),
+            'users/export/latest': createExportLatestHttpHandler(
+                () => store,
+                () => functionKeyAuthorizer,
+            ),
         } as const;
 
         const tampered = (token: string, at: number): string => {
@@ -155,7 +162,7 @@ describe('HTTP fuzz', () => {
                 statuses.set(status, (statuses.get(status) ?? 0) + 1);
                 const typed = new HttpResponse(response);
                 const body = response.body === undefined ? JSON.stringify(response.jsonBody ?? null) : await typed.text();
-                hygiene.recordText(body);
+                hygiene.recordCallerResponse({ status, headers: Object.fromEntries(typed.headers.entries()), body });
                 if (!documented[r.route]!.has(status))
                     throw new Error(`status ${status} for ${r.method} ${url.slice(0, 300)}: ${body.slice(0, 300)}`);
                 if (status === 200 && typed.headers.get('content-type')?.startsWith('application/x-ndjson') === true) {

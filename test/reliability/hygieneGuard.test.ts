@@ -36,6 +36,18 @@ describe('the secret-hygiene guard can fail', () => {
         assert.match(result.stderr, /registered secret or token/);
     });
 
+    it('fails a process whose error answer to a caller names an internal identifier, in any letter case', async () => {
+        const result = await runGuarded(
+            `const { hygiene } = await import(${JSON.stringify(guardModule)});
+             hygiene.registerInternal(() => ['7f3c1a2e-5b6d-4e8f-9a0b-1c2d3e4f5a6b', 'graph-client-secret']);
+             hygiene.recordCallerResponse({ status: 200, body: '{"value":[{"id":"7f3c1a2e-5b6d-4e8f-9a0b-1c2d3e4f5a6b"}]}' });
+             hygiene.recordCallerResponse({ status: 503, body: '{"code":"KeyVaultForbidden","detail":"tenant 7F3C1A2E-5B6D-4E8F-9A0B-1C2D3E4F5A6B"}' });`,
+        );
+        assert.equal(result.code, 1);
+        assert.match(result.stderr, /CALLER ANSWER HYGIENE FAILURE: 1 of 1 error answers name an internal identifier: #0/);
+        assert.doesNotMatch(result.stderr, /7f3c1a2e/i);
+    });
+
     it('is preloaded into this very test process by the test runner', () => {
         assert.ok(
             process.execArgv.some((arg) => arg.includes('hygieneGuard')),

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
+import { SANDBOX_CALLER_APP_ID, SANDBOX_OTHER_TENANT_ID } from '../../sandbox/index.js';
 import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 import type { Sandbox } from '../../sandbox/index.js';
 import { acquireGraphToken, sandboxMsalClient } from './acquireGraphToken.js';
@@ -117,5 +118,48 @@ describe('Entra ID stand-in', () => {
         sandbox.expireSecret();
         const expired = await post(credentials());
         assert.deepEqual([expired.status, expired.body.error, expired.body.error_codes], [401, 'invalid_client', [7000222]]);
+    });
+
+    it('publishes the caller-token keys in the tenant JWKS, rolls them over, and verifies caller tokens of each kind with jose', async () => {
+        const keysUrl = new URL(`${sandbox.settings.AUTHORITY_HOST}/${sandbox.tenantId}/discovery/v2.0/keys`);
+        sandbox.counters.reset();
+        const tokens = sandbox.callerTokens;
+        const v2 = await tokens.issue();
+        const v1user = await tokens.issue({ version: 1, kind: 'user' });
+        const { payload: p2 } = await jwtVerify(v2, createRemoteJWKSet(keysUrl), {
+            issuer: `${sandbox.settings.AUTHORITY_HOST}/${sandbox.tenantId}/v2.0`,
+            audience: tokens.apiClientId,
+        });
+        assert.deepEqual([p2.ver, p2.azp, p2.idtyp, p2.roles], ['2.0', SANDBOX_CALLER_APP_ID, 'app', ['Users.Read.All']]);
+        const { payload: p1 } = await jwtVerify(v1user, createRemoteJWKSet(keysUrl), {
+            issuer: `https://sts.windows.net/${sandbox.tenantId}/`,
+            audience: tokens.appIdUri,
+        });
+        assert.deepEqual([p1.ver, p1.appid, p1.scp, p1.idtyp], ['1.0', SANDBOX_CALLER_APP_ID, 'user_impersonation', 'user']);
+        assert.equal(sandbox.counters.jwksRequests, 2);
+        assert.equal(decodeJwt(await tokens.issue({ tenant: 'other' })).tid, SANDBOX_OTHER_TENANT_ID);
+        await assert.rejects(jwtVerify(await tokens.issue({ signingKey: 'unknown' }), createRemoteJWKSet(keysUrl)));
+
+        const before = ((await (await fetch(keysUrl)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+        const kid = await tokens.rollOver();
+        const after = ((await (await fetch(keysUrl)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
+        assert.deepEqual(after, [...before, kid], 'the new key is published next to the old ones');
+        assert.equal(decodeProtectedHeader(await tokens.issue()).kid, kid);
+    });
+
+    it('discovery.fail makes the keys and the metadata fail, then clears; both are counted', async () => {
+        sandbox.counters.reset();
+        const base = `${sandbox.settings.AUTHORITY_HOST}/${sandbox.tenantId}`;
+        sandbox.faults.discovery.fail(2, 503);
+        assert.equal((await fetch(`${base}/discovery/v2.0/keys`)).status, 503);
+        assert.equal((await fetch(`${base}/v2.0/.well-known/openid-configuration`)).status, 503);
+        assert.equal((await fetch(`${base}/discovery/v2.0/keys`)).status, 200);
+        const metadata = (await (
+            await fetch(`${sandbox.settings.AUTHORITY_HOST}/contoso.sandbox/v2.0/.well-known/openid-configuration`)
+        ).json()) as {
+            issuer: string;
+        };
+        assert.equal(metadata.issuer, `${base}/v2.0`, 'the domain resolves to the tenant id');
+        assert.deepEqual([sandbox.counters.jwksRequests, sandbox.counters.openIdConfigurationRequests], [2, 2]);
     });
 });

@@ -5,6 +5,7 @@ import { runSnapshotExport, type SnapshotExportOptions, type SnapshotExportResul
 import { createExportRuntime, type ExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/createRuntime.js';
 import { startAzurite, type Azurite, type SandboxOptions } from '../../sandbox/index.js';
+import { hygiene } from './hygieneGuard.js';
 import { fastRetry, startTestSandbox, type TestSandbox } from './startTestSandbox.js';
 
 /** One container of the test Azurite, with the settings that point the export at it. */
@@ -39,6 +40,8 @@ export interface ExportTestKit {
 export async function startExportTestKit(options: SandboxOptions = {}): Promise<ExportTestKit> {
     const t = await startTestSandbox(options);
     const azurite = await startAzurite();
+    // The storage account's endpoint names the account: internal to callers, as the vault URL is.
+    hygiene.registerInternal(() => [azurite.blobEndpoint]);
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
     let containers = 0;
     return {

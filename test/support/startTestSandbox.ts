@@ -1,7 +1,9 @@
 import functions, { type HttpResponseInit } from '@azure/functions';
+import { functionKeyAuthorizer, type CallerAuthorizer } from '../../src/callerAuth/CallerAuthorizer.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/createRuntime.js';
 import type { Sandbox, SandboxOptions } from '../../sandbox/index.js';
+import { hygiene } from './hygieneGuard.js';
 import { startGuardedSandbox } from './startGuardedSandbox.js';
 import { LogCapture } from './LogCapture.js';
 
@@ -18,20 +20,27 @@ export interface TestSandbox {
     readonly logs: LogCapture;
     /** A fresh runtime: a cold process as far as caches go. */
     newRuntime(options?: RuntimeOptions): Runtime;
-    /** Invokes the real HTTP handler with real HttpRequest/InvocationContext objects (Accept: application/json unless given). */
+    /**
+     * Invokes the real HTTP handler with real HttpRequest/InvocationContext objects (Accept:
+     * application/json unless given), in function-key mode unless an authorizer is given. The answer
+     * goes to the hygiene guard, which checks error answers for the sandbox's internal identifiers.
+     */
     invoke(
         query: string,
         runtime: Runtime,
         headers?: Readonly<Record<string, string>>,
-    ): Promise<HttpResponseInit & { json: Record<string, unknown> }>;
+        authorizer?: CallerAuthorizer,
+    ): Promise<HttpResponseInit & { json: Record<string, unknown>; invocationId: string }>;
     close(): Promise<void>;
 }
+
+/** Unique across the sandboxes of a process, so a log line is found by its invocation id. */
+let invocation = 0;
 
 export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCapture = new LogCapture()): Promise<TestSandbox> {
     const sandbox = await startGuardedSandbox(options);
     // @azure/identity's managed identity credential reads these from process.env itself.
     Object.assign(process.env, sandbox.settings);
-    let invocation = 0;
     return {
         sandbox,
         logs,
@@ -42,7 +51,7 @@ export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCa
                 logger: logs.logger('runtime'),
                 ...runtimeOptions,
             }),
-        async invoke(query, runtime, headers = { accept: 'application/json' }) {
+        async invoke(query, runtime, headers = { accept: 'application/json' }, authorizer = functionKeyAuthorizer) {
             invocation += 1;
             const request = new HttpRequest({
                 method: 'GET',
@@ -54,10 +63,15 @@ export async function startTestSandbox(options: SandboxOptions = {}, logs: LogCa
                 functionName: 'users',
                 logHandler: logs.logHandler,
             });
-            const response = await createUsersHttpHandler(() => runtime)(request, context);
+            const response = await createUsersHttpHandler(
+                () => runtime,
+                () => authorizer,
+            )(request, context);
             const json = (response.jsonBody ?? {}) as Record<string, unknown>;
             logs.capture(JSON.stringify(json));
-            return { ...response, json };
+            // Successful bodies were just checked for secrets; error answers also go to the internal-identifier check.
+            if ((response.status ?? 200) >= 400) hygiene.recordHandlerResponse(response);
+            return { ...response, json, invocationId: context.invocationId };
         },
         close: () => sandbox.close(),
     };

@@ -62,19 +62,15 @@ ensure_graph_permission() {
 
     body="{\"principalId\":\"${SP_ID}\",\"resourceId\":\"${graph_sp_id}\",\"appRoleId\":\"${role_id}\"}"
     err_file="${WORK_DIR}/grant.err" # error text of az rest only (no credentials); removed on exit
-    local attempt
-    for attempt in 1 2 3 4 5 6; do
-        if graph_rest --method POST \
-            --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${graph_sp_id}/appRoleAssignedTo" \
-            --headers 'Content-Type=application/json' --body "${body}" -o none 2>"${err_file}"; then
-            log "granted ${GRAPH_PERMISSION} (application) with admin consent"
-            CONSENT_OK=true
-            return 0
-        fi
-        if grep -Eqi 'Forbidden|Authorization_RequestDenied|Insufficient privileges|403' "${err_file}"; then
-            # shellcheck disable=SC2034 # read by graph-app.sh
-            CONSENT_OK=false
-            warn "You lack the directory role to grant admin consent (403 on appRoleAssignedTo).
+    if assign_app_role "${graph_sp_id}" "${body}" "${err_file}"; then
+        log "granted ${GRAPH_PERMISSION} (application) with admin consent"
+        CONSENT_OK=true
+        return 0
+    fi
+    if grep -Eqi 'Forbidden|Authorization_RequestDenied|Insufficient privileges|403' "${err_file}"; then
+        # shellcheck disable=SC2034 # read by graph-app.sh
+        CONSENT_OK=false
+        warn "You lack the directory role to grant admin consent (403 on appRoleAssignedTo).
   ${GRAPH_PERMISSION} needs Privileged Role Administrator, Cloud Application Administrator or Global
   Administrator. Ask an administrator to open this URL and accept:
 
@@ -82,14 +78,8 @@ ensure_graph_permission() {
 
   or to run: az ad app permission admin-consent --id ${APP_ID}
   Until then GET /api/users answers 502 GraphConsentMissing (Graph: Authorization_RequestDenied)."
-            return 0
-        fi
-        # A new service principal takes a few seconds to replicate: retry "does not exist" errors.
-        if ((attempt < 6)) && grep -Eqi 'does not exist|not found|Request_ResourceNotFound' "${err_file}"; then
-            sleep $((attempt * 5))
-            continue
-        fi
-        cat "${err_file}" >&2
-        die "could not grant ${GRAPH_PERMISSION}"
-    done
+        return 0
+    fi
+    cat "${err_file}" >&2
+    die "could not grant ${GRAPH_PERMISSION}"
 }

@@ -21,7 +21,8 @@ readonly WANTED_KEYS=' AZURE_ENV_NAME AZURE_TENANT_ID AZURE_SUBSCRIPTION_ID AZUR
  AZURE_KEY_VAULT_NAME AZURE_KEY_VAULT_ENDPOINT AZURE_MANAGED_IDENTITY_NAME AZURE_MANAGED_IDENTITY_PRINCIPAL_ID
  SERVICE_API_URI GRAPH_TENANT_ID GRAPH_CLIENT_ID GRAPH_CREDENTIAL GRAPH_CLIENT_SECRET_NAME GRAPH_CLIENT_CERTIFICATE_NAME
  GRAPH_APP_DISPLAY_NAME GRAPH_CLIENT_SECRET_DAYS GRAPH_CLIENT_CERTIFICATE_MONTHS GRAPH_APP_SETUP AUTHORITY_HOST
- GRAPH_ENDPOINT ROTATE_GRACE_SECONDS GRAPH_APP_VERIFY_TIMEOUT_SECONDS GRAPH_APP_VERIFY_INTERVAL_SECONDS '
+ GRAPH_ENDPOINT ROTATE_GRACE_SECONDS GRAPH_APP_VERIFY_TIMEOUT_SECONDS GRAPH_APP_VERIFY_INTERVAL_SECONDS
+ API_AUDIENCE API_REQUIRED_ROLE API_APP_DISPLAY_NAME API_REGISTRATION API_GRANT_DEPLOYER '
 
 load_azd_values() {
     command -v azd >/dev/null 2>&1 || return 0
@@ -102,4 +103,17 @@ federation_audience() {
         login.chinacloudapi.cn) printf 'api://AzureADTokenExchangeChina' ;;
         *) printf 'api://AzureADTokenExchange' ;;
     esac
+}
+
+# POSTs an app role assignment (JSON body $2) to the resource service principal $1; the last attempt's
+# error text goes to file $3. A new service principal takes a few seconds to replicate: its "does not
+# exist" errors are retried; any other error returns at once for the caller to judge.
+assign_app_role() {
+    local attempt
+    for attempt in 1 2 3 4 5 6; do
+        graph_rest --method POST --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/$1/appRoleAssignedTo" \
+            --headers 'Content-Type=application/json' --body "$2" -o none 2>"$3" && return 0
+        ((attempt < 6)) && grep -Eqi 'does not exist|not found|Request_ResourceNotFound' "$3" || return 1
+        sleep $((attempt * 5))
+    done
 }

@@ -11,7 +11,7 @@
 # environment has none: azd reloads its environment after every hook (pkg/ext/hooks_runner.go) and
 # resolves the parameters only afterwards, in the deployment plan.
 
-readonly PINNED_SETTINGS=(GRAPH_CLIENT_ID GRAPH_CREDENTIAL GRAPH_TENANT_ID AUTHORITY_HOST GRAPH_ENDPOINT GRAPH_CLIENT_SECRET_NAME GRAPH_CLIENT_CERTIFICATE_NAME)
+readonly PINNED_SETTINGS=(GRAPH_CLIENT_ID GRAPH_CREDENTIAL GRAPH_TENANT_ID AUTHORITY_HOST GRAPH_ENDPOINT GRAPH_CLIENT_SECRET_NAME GRAPH_CLIENT_CERTIFICATE_NAME API_AUDIENCE API_REQUIRED_ROLE)
 
 azd_env_set() {
     azd env set ${AZURE_ENV_NAME:+-e "${AZURE_ENV_NAME}"} "$1" "$2" >/dev/null
@@ -97,18 +97,22 @@ preserve_live_settings() {
     log "live settings of ${LIVE_APP_NAME} kept for this provision"
 }
 
-# GRAPH_CLIENT_ID on the function app (at once, before the next provision) and in the azd environment
-# (so the next provision keeps it).
-publish_client_id() {
+# NAME=VALUE on the function app (at once, before the next provision) and in the azd environment (so the
+# next provision keeps it).
+publish_setting() {
     local current
     current="$(az functionapp config appsettings list -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_FUNCTION_APP_NAME}" \
-        --query "[?name=='GRAPH_CLIENT_ID'].value | [0]" -o tsv)"
-    if [[ "${current}" != "${APP_ID}" ]]; then
+        --query "[?name=='$1'].value | [0]" -o tsv)"
+    if [[ "${current}" != "$2" ]]; then
         az functionapp config appsettings set -g "${AZURE_RESOURCE_GROUP}" -n "${AZURE_FUNCTION_APP_NAME}" \
-            --settings "GRAPH_CLIENT_ID=${APP_ID}" -o none
-        log "set GRAPH_CLIENT_ID=${APP_ID} on ${AZURE_FUNCTION_APP_NAME}"
+            --settings "$1=$2" -o none
+        log "set $1=$2 on ${AZURE_FUNCTION_APP_NAME}"
     fi
     if command -v azd >/dev/null 2>&1; then
-        azd_env_set GRAPH_CLIENT_ID "${APP_ID}"
+        azd_env_set "$1" "$2"
     fi
+}
+
+publish_client_id() {
+    publish_setting GRAPH_CLIENT_ID "${APP_ID}"
 }

@@ -12,8 +12,29 @@ export interface InvocationSummary {
     readonly stats: GraphRequestStats;
     readonly durationMs: number;
     readonly errorCode?: string;
-    /** Timer runs: what the export wrote. */
-    readonly snapshot?: Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256' | 'fullReadReason'> & {
+    /** HTTP: `entraId` (a verified access token with the app role) or `functionKey` (the host's key alone). */
+    readonly auth?: 'entraId' | 'functionKey';
+    /** HTTP with `entraId`: who called (or was refused a 403), from the verified token; never the token itself. */
+    readonly caller?: {
+        readonly oid: string | null;
+        /** `appid` (v1 token) or `azp` (v2): the client application. */
+        readonly appId: string;
+        readonly tid: string;
+        readonly type: 'application' | 'user';
+        /** The app role that authorized the call; null when the token lacked it (403). */
+        readonly role: string | null;
+        readonly tokenVersion: '1.0' | '2.0';
+    };
+    /** Timer runs: what the export wrote; `.../content`: the snapshot the download link was signed for. */
+    readonly snapshot?: WrittenSnapshot | LinkedSnapshot;
+}
+
+/** The snapshot a download link reads. */
+export type LinkedSnapshot = Pick<SnapshotManifest, 'runId' | 'blobName' | 'userCount' | 'bytes' | 'sha256'>;
+
+/** What a timer run wrote. */
+export type WrittenSnapshot = LinkedSnapshot &
+    Pick<SnapshotManifest, 'fullReadReason'> & {
         readonly mode: ExportMode;
         /** Users Graph sent more than once in this run. */
         readonly duplicates: number;
@@ -24,7 +45,6 @@ export interface InvocationSummary {
         /** Snapshots and change files removed by retention; absent when retention failed (see the warning line). */
         readonly deletedSnapshots?: number;
     };
-}
 
 /** One structured line per invocation, the line operators query in Application Insights. */
 export function logInvocationSummary(logger: Logger, summary: InvocationSummary): void {

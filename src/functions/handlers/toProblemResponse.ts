@@ -1,16 +1,19 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { AppError } from '../../errors/AppError.js';
+import { bearerChallenge } from './bearerChallenge.js';
 import { publicErrorDetail } from './publicErrorDetail.js';
 
 /**
- * RFC 9457 problem details. Only the sanitized message, hint, code and request ids go out:
- * never a stack trace, a secret or a token.
+ * RFC 9457 problem details with what a caller may know: the status, the code, a generic title, the
+ * detail written for callers (publicErrorDetail), Graph's request id and the invocation id. Never a
+ * message or hint meant for operators, a stack trace, a secret or a token.
  */
 export function toProblemResponse(error: AppError, invocationId: string): HttpResponseInit {
-    const internal = error.code === 'Internal';
     const headers: Record<string, string> = { 'Content-Type': 'application/problem+json', 'Cache-Control': 'no-store' };
     if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = String(error.retryAfterSeconds);
     else if (error.status === 503) headers['Retry-After'] = '30';
+    const challenge = bearerChallenge(error);
+    if (challenge !== undefined) headers['WWW-Authenticate'] = challenge;
     return {
         status: error.status,
         headers,
@@ -21,7 +24,6 @@ export function toProblemResponse(error: AppError, invocationId: string): HttpRe
             status: error.status,
             code: error.code,
             detail: publicErrorDetail(error),
-            ...(error.hint === undefined || internal ? {} : { hint: error.hint }),
             ...(error.requestId === undefined ? {} : { requestId: error.requestId }),
             invocationId,
         },
@@ -30,6 +32,8 @@ export function toProblemResponse(error: AppError, invocationId: string): HttpRe
 
 function titleFor(status: number): string {
     if (status === 400) return 'Bad request';
+    if (status === 401) return 'Unauthorized';
+    if (status === 403) return 'Forbidden';
     if (status === 404) return 'Not found';
     if (status === 405) return 'Method not allowed';
     if (status === 406) return 'Not acceptable';

@@ -32,6 +32,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { WorkerCapabilities } from './CoreApi.js';
+import { hygiene } from '../hygieneGuard.js';
 import { hookContext } from './hookContext.js';
 import { toHostFunctionMetadata, type HostFunctionMetadata } from './HostFunctionMetadata.js';
 import { installCoreModule } from './installCoreModule.js';
@@ -136,6 +137,12 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 }
 
 function responseOf(view: CallerView, extra: Omit<ProxiedResponse, keyof CallerView | 'text' | 'json'>): ProxiedResponse {
+    // Every answer a caller gets goes to the suite-wide hygiene guard (error answers: no internal identifier).
+    hygiene.recordCallerResponse({
+        status: view.status ?? 0,
+        headers: Object.fromEntries(Object.entries(view.headers).map(([name, value]) => [name, String(value)])),
+        body: view.body.toString('utf8'),
+    });
     return {
         ...view,
         ...extra,
