@@ -1,7 +1,7 @@
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { SnapshotManifest } from '../src/export/SnapshotManifest.js';
-import type { SnapshotStore, StoredManifest, StoredText } from '../src/export/SnapshotStore.js';
+import type { SnapshotStore, StoredManifest, StoredText, WriteConflict } from '../src/export/SnapshotStore.js';
 
 /**
  * A store that reads every snapshot byte and keeps none: the export's cost without storage's.
@@ -43,8 +43,8 @@ export class DiscardSnapshotStore implements SnapshotStore {
         return Promise.resolve(undefined);
     }
 
-    writeDeltaState(_text: string, _expectedEtag: string | undefined): Promise<boolean> {
-        return Promise.resolve(true);
+    writeDeltaState(_text: string, _expectedEtag: string | undefined): Promise<WriteConflict | undefined> {
+        return Promise.resolve(undefined);
     }
 
     deleteSnapshot(_name: string): Promise<void> {

@@ -13,6 +13,8 @@ interface Overlay {
     record: SandboxUserRecord;
     status: UserStatus;
     version: number;
+    /** Properties given a value by a creation or update patch (null included): delta sends these even when null. */
+    readonly set: Set<UserProperty>;
 }
 
 const JOB_TITLES = ['Principal Engineer', 'Team Lead', 'Analyst', 'Architect', 'Program Manager'];
@@ -88,6 +90,7 @@ export class SandboxDirectory {
             record: { ...sandboxUserRecord(this.#seed, index), ...patch, id: this.#baseId(index) },
             status: 'active',
             version: 0,
+            set: new Set(Object.keys(patch) as UserProperty[]),
         });
         this.#events.push({ index, properties: 'all' });
         return index;
@@ -104,17 +107,16 @@ export class SandboxDirectory {
         current.version += 1;
         const v = current.version;
         const base = sandboxUserRecord(this.#seed, index);
-        const next: SandboxUserRecord = {
-            ...current.record,
-            ...(patch ?? {
-                displayName: `${base.displayName} (v${v})`,
-                jobTitle: JOB_TITLES[(index + v) % JOB_TITLES.length] ?? null,
-                department: DEPARTMENTS[(index + v) % DEPARTMENTS.length] ?? null,
-                mobilePhone: `+1 206 555 ${String((index * 7 + v) % 10_000).padStart(4, '0')}`,
-            }),
+        const applied = patch ?? {
+            displayName: `${base.displayName} (v${v})`,
+            jobTitle: JOB_TITLES[(index + v) % JOB_TITLES.length] ?? null,
+            department: DEPARTMENTS[(index + v) % DEPARTMENTS.length] ?? null,
+            mobilePhone: `+1 206 555 ${String((index * 7 + v) % 10_000).padStart(4, '0')}`,
         };
+        const next: SandboxUserRecord = { ...current.record, ...applied };
         const changed = USER_PROPERTIES.filter((p) => JSON.stringify(next[p]) !== JSON.stringify(current.record[p]));
         current.record = next;
+        for (const p of Object.keys(applied) as UserProperty[]) current.set.add(p);
         if (changed.length > 0) this.#events.push({ index, properties: changed });
         return true;
     }
@@ -134,6 +136,14 @@ export class SandboxDirectory {
         const status = this.status(index);
         if (status === 'active') return this.#setStatus(index, 'active', 'hardDeleted');
         return this.#setStatus(index, 'softDeleted', 'hardDeleted');
+    }
+
+    /**
+     * Whether `property` of the user at `index` was ever given a value (null included) by a
+     * creation or update patch. A null that never was set is what Graph's delta leaves out.
+     */
+    wasSet(index: number, property: UserProperty): boolean {
+        return this.#overlay.get(index)?.set.has(property) ?? false;
     }
 
     /**
@@ -161,7 +171,7 @@ export class SandboxDirectory {
     #overlayOf(index: number): Overlay {
         let current = this.#overlay.get(index);
         if (current === undefined) {
-            current = { record: sandboxUserRecord(this.#seed, index), status: 'active', version: 0 };
+            current = { record: sandboxUserRecord(this.#seed, index), status: 'active', version: 0, set: new Set() };
             this.#overlay.set(index, current);
         }
         return current;

@@ -41,7 +41,9 @@ export class GraphFaults {
     readonly resets = new CountedFault<true>();
     readonly malformations = new CountedFault<true>();
     readonly foreignNextLinks = new CountedFault<string>();
-    readonly repeatedNextLinks = new CountedFault<true>();
+    readonly #repeatedNextLinks = new CountedFault<true>();
+    /** Pages with a nextLink still to be answered normally before the armed repeats start. */
+    #repeatAfterPages = 0;
     readonly duplicatedUsers = new CountedFault<true>();
 
     /** Delay before every Graph response. */
@@ -98,9 +100,24 @@ export class GraphFaults {
         this.foreignNextLinks.arm(count, new URL(origin).origin);
     }
 
-    /** The next `count` pages with a nextLink point it back at the page itself, so a client that follows blindly loops forever. */
-    repeatNextLink(count: number): void {
-        this.repeatedNextLinks.arm(count, true);
+    /**
+     * The next `count` pages with a nextLink point it back at the page itself, so a client that
+     * follows blindly loops forever; `afterPages` pages with a nextLink are answered normally first.
+     */
+    repeatNextLink(count: number, afterPages = 0): void {
+        if (!Number.isInteger(afterPages) || afterPages < 0)
+            throw new RangeError(`afterPages must be a non-negative integer, got ${afterPages}`);
+        this.#repeatedNextLinks.arm(count, true);
+        this.#repeatAfterPages = count > 0 ? afterPages : 0;
+    }
+
+    /** Called by the Graph stand-in for a page that carries a nextLink: true when that link is to point back at the page. */
+    takeRepeatedNextLink(): boolean {
+        if (this.#repeatAfterPages > 0) {
+            this.#repeatAfterPages -= 1;
+            return false;
+        }
+        return this.#repeatedNextLinks.take() !== undefined;
     }
 
     /**
@@ -114,13 +131,14 @@ export class GraphFaults {
     clear(): void {
         this.#latencyMs = 0;
         this.#failAfter = undefined;
+        this.#repeatAfterPages = 0;
         for (const f of [
             this.throttles,
             this.failures,
             this.resets,
             this.malformations,
             this.foreignNextLinks,
-            this.repeatedNextLinks,
+            this.#repeatedNextLinks,
             this.duplicatedUsers,
         ])
             f.clear();

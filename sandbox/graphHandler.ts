@@ -138,7 +138,7 @@ export function createGraphHandler(state: SandboxState): (exchange: ServiceExcha
         if (linkKey !== undefined) {
             const foreign = faults.foreignNextLinks.take();
             if (foreign !== undefined) body[linkKey] = String(body[linkKey]).replace(state.origins.graph, foreign);
-            if (linkKey === '@odata.nextLink' && faults.repeatedNextLinks.take() !== undefined) body[linkKey] = exchange.url.href;
+            if (linkKey === '@odata.nextLink' && faults.takeRepeatedNextLink()) body[linkKey] = exchange.url.href;
         }
         const text = JSON.stringify(body);
 

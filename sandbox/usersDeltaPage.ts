@@ -1,7 +1,7 @@
 import type { GraphErrorAnswer } from './GraphErrorAnswer.js';
 import type { DeltaExpiryAnswer } from './SandboxDelta.js';
 import type { SandboxState } from './SandboxState.js';
-import { DEFAULT_USER_PROPERTIES, USER_PROPERTIES, defaultUserView, mulberry32, type UserProperty } from './SandboxUser.js';
+import { DEFAULT_USER_PROPERTIES, USER_PROPERTIES, mulberry32, type UserProperty } from './SandboxUser.js';
 import type { SkipTokenCodec } from './SkipTokenCodec.js';
 
 /**
@@ -40,7 +40,8 @@ const EXPIRED: Readonly<Record<DeltaExpiryAnswer, GraphErrorAnswer>> = {
 
 /**
  * `GET /v1.0/users/delta` over the sandbox directory: `$select` only in the first request (baked
- * into the links after that, as in Graph), `$top` ignored (pages of `pageSize`), `@removed` with
+ * into the links after that, as in Graph), `$top` ignored (pages of `pageSize`), users without the
+ * properties never set and in Graph's order rather than `$select`'s (see render), `@removed` with
  * reason `changed` (soft-deleted) or `deleted`, `$deltatoken=latest`, replays and token expiry
  * on demand (SandboxDelta). Each user is sent as it is when its page is served: paging is not
  * isolated from concurrent changes, and whatever changed after a round's start replays in the
@@ -62,13 +63,21 @@ export function createUsersDeltaPage(state: SandboxState, tokens: SkipTokenCodec
         ...next,
         value,
     });
+    /**
+     * A user as delta sends it (user: delta, "Default: return the same properties as initial delta
+     * request"): the selected properties, but one never set is left out, where `/users` sends null;
+     * one set to null is sent as null. In Graph's schema order with `id` last, not in `$select`'s
+     * order; `id` always.
+     */
     const render = (index: number, mask: number): object => {
         const record = directory.recordAt(index);
         const status = directory.status(index);
         if (status !== 'active') return { id: record.id, '@removed': { reason: status === 'softDeleted' ? 'changed' : 'deleted' } };
-        if (mask < 0) return defaultUserView(record);
         const out: Record<string, unknown> = {};
-        for (const p of selectOf(mask)) out[p] = record[p];
+        for (const p of selectOf(mask)) {
+            if (p !== 'id' && (record[p] !== null || directory.wasSet(index, p))) out[p] = record[p];
+        }
+        out.id = record.id;
         return out;
     };
     /** The users a changes round sends, with replays when on; computed once per round. */

@@ -7,6 +7,7 @@ import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
 import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { createRuntime } from '../../src/runtime/createRuntime.js';
 import { report } from './report.js';
+import { peakRssKb } from '../../test/support/peakRssKb.js';
 
 const mode = process.argv[2];
 if (mode !== 'full' && mode !== 'incremental') throw new Error(`Unknown mode ${String(mode)}`);
@@ -23,5 +24,5 @@ report({
     changeFileBytes: manifest.changes?.bytes ?? 0,
     changes: manifest.changes === undefined ? 0 : manifest.changes.added + manifest.changes.updated + manifest.changes.removed,
     mergeMs: timings.mergeMs ?? 0,
-    maxRssKb: process.resourceUsage().maxRSS,
+    maxRssKb: peakRssKb(),
 });

@@ -10,6 +10,7 @@ import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { createRuntime } from '../../src/runtime/createRuntime.js';
 import { DiscardSnapshotStore } from '../DiscardSnapshotStore.js';
 import { report } from './report.js';
+import { peakRssKb } from '../../test/support/peakRssKb.js';
 
 const NEXT_LINK = '"@odata.nextLink":"';
 
@@ -53,5 +54,4 @@ async function pipeline(sink: 'discard' | 'azurite'): Promise<Run> {
 const mode = process.argv[2];
 if (mode !== 'baseline' && mode !== 'discard' && mode !== 'azurite') throw new Error(`Unknown mode ${String(mode)}`);
 const run = mode === 'baseline' ? await baseline() : await pipeline(mode);
-// maxRSS is in KiB on Linux.
-report({ ...run, maxRssKb: process.resourceUsage().maxRSS });
+report({ ...run, maxRssKb: peakRssKb() });

@@ -63,16 +63,22 @@ export class PageTokenKeysError extends AppError {
 
 /**
  * Another export replaced `latest.json` while this one ran (the ETag read at the start no longer
- * matched). This run's snapshot is discarded; the other run's manifest stays.
+ * matched), or, in a folder, holds its lock file. This run's snapshot is discarded; the other
+ * run's manifest stays.
  */
 export class ExportConflictError extends AppError {
-    constructor(snapshotName: string) {
+    constructor(snapshotName: string, lock?: { readonly file: string; readonly holder: string; readonly staleAfterMinutes: number }) {
         super(
             'ExportConflict',
-            `Another export updated latest.json while this one ran; this run's snapshot ${snapshotName} was discarded and latest.json keeps the other run's snapshot.`,
+            lock === undefined
+                ? `Another export updated latest.json while this one ran; this run's snapshot ${snapshotName} was discarded and latest.json keeps the other run's snapshot.`
+                : `Another export is writing latest.json: its lock ${lock.file} is held by ${lock.holder}. This run's snapshot ${snapshotName} was discarded and latest.json was left as it was.`,
             {
                 status: 409,
-                hint: 'No action needed if it is rare. Overlapping runs mean the timer overlapped a manual `graph-users export` or the host singleton lock was bypassed.',
+                hint:
+                    lock === undefined
+                        ? 'No action needed if it is rare. Overlapping runs mean the timer overlapped a manual `graph-users export` or the host singleton lock was bypassed.'
+                        : `If no other \`graph-users export\` is writing to this folder, delete ${lock.file}. A lock whose process is gone from this host, or older than ${lock.staleAfterMinutes} minutes, is taken over by the next run.`,
             },
         );
     }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerClient } from '@azure/storage-blob';
 import { DocumentStore } from './DocumentStore.js';
-import type { StoredText } from './SnapshotStore.js';
+import type { StoredText, WriteConflict } from './SnapshotStore.js';
 import { toStorageError } from './toStorageError.js';
 
 /** Blocks staged per request and held in memory at once: memory stays near BLOCK_SIZE × BLOCKS_IN_FLIGHT. */
@@ -90,18 +90,18 @@ export class BlobSnapshotStore extends DocumentStore {
         }
     }
 
-    /** Replaces `name` if it is still at `expectedEtag` (undefined: only if absent); false when another writer got there first. */
-    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
+    /** Replaces `name` if it is still at `expectedEtag` (undefined: only if absent); the conflict when another writer got there first. */
+    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<WriteConflict | undefined> {
         try {
             await this.#container.getBlockBlobClient(name).upload(body, Buffer.byteLength(body), {
                 conditions: expectedEtag === undefined ? { ifNoneMatch: '*' } : { ifMatch: expectedEtag },
                 blobHTTPHeaders: { blobContentType: 'application/json', blobCacheControl: 'no-store' },
             });
-            return true;
+            return undefined;
         } catch (error) {
             const status = (error as { statusCode?: unknown }).statusCode;
             // 412: the ETag moved on; 409: the blob appeared although none existed at the start.
-            if (status === 412 || status === 409) return false;
+            if (status === 412 || status === 409) return { detail: `another export replaced ${name} while this one ran` };
             throw toStorageError(error, `write ${name}`, this.location);
         }
     }

@@ -1,7 +1,8 @@
 import { parseJsonObject } from '../json/parseJsonObject.js';
 
 export const DELTA_STATE_NAME = 'delta-state.json';
-export const DELTA_STATE_SCHEMA_VERSION = 1;
+/** 2: the state records the tenant it was taken in. A state of another version is not read (the run reads everything). */
+export const DELTA_STATE_SCHEMA_VERSION = 2;
 
 /** The snapshot a deltaLink applies to: the base the next incremental run merges its changes into. */
 export interface DeltaBase {
@@ -20,6 +21,11 @@ export interface DeltaBase {
  */
 export interface DeltaState {
     readonly schemaVersion: typeof DELTA_STATE_SCHEMA_VERSION;
+    /**
+     * GRAPH_TENANT_ID when the deltaLink was taken: with the deltaLink's origin (the Graph endpoint),
+     * the directory it reads. Another tenant's deltaLink and base are never continued from.
+     */
+    readonly tenantId: string;
     readonly deltaLink: string;
     /** The `$select` the deltaLink was made with: Graph tracks only these properties. */
     readonly select: readonly string[];
@@ -35,6 +41,7 @@ export function parseDeltaState(text: string): DeltaState {
     const r = parseJsonObject(text);
     if (r === undefined) throw new Error('not a JSON object');
     if (r.schemaVersion !== DELTA_STATE_SCHEMA_VERSION) throw new Error(`unsupported schemaVersion ${typeof r.schemaVersion}`);
+    if (typeof r.tenantId !== 'string' || r.tenantId === '') throw new Error('no tenantId');
     if (typeof r.deltaLink !== 'string' || r.deltaLink === '') throw new Error('no deltaLink');
     if (!Array.isArray(r.select) || !r.select.every((s) => typeof s === 'string')) throw new Error('no select list');
     for (const field of ['deltaLinkAt', 'lastFullReadAt'] as const) {

@@ -5,7 +5,8 @@ import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { DocumentStore } from './DocumentStore.js';
-import type { StoredText } from './SnapshotStore.js';
+import { LOCK_STALE_AFTER_MS, LockFile } from './LockFile.js';
+import type { StoredText, WriteConflict } from './SnapshotStore.js';
 
 /** Suffix of a snapshot still being written; never listed as a snapshot. */
 const PARTIAL = '.partial';
@@ -76,28 +77,29 @@ export class FolderSnapshotStore extends DocumentStore {
     }
 
     /**
-     * A filesystem has no compare-and-swap: an exclusive lock file serialises writers, and the
-     * ETag (sha256 of the file) is compared under it. Another writer holding the lock is a conflict.
+     * A filesystem has no compare-and-swap: a lock file (`<name>.lock`, see LockFile) serialises
+     * writers, and the ETag (sha256 of the file) is compared under it. Another writer holding the
+     * lock is a conflict that names the lock; a stale one, left by a killed process, is taken over.
      */
-    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<boolean> {
+    protected async writeDocument(name: string, body: string, expectedEtag: string | undefined): Promise<WriteConflict | undefined> {
         const target = join(this.location, name);
-        const lock = `${target}.lock`;
-        let handle;
-        try {
-            handle = await open(lock, 'wx');
-        } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-            throw error;
+        const lock = await LockFile.acquire(`${target}.lock`);
+        if (!(lock instanceof LockFile)) {
+            const file = `${target}.lock`;
+            return {
+                detail: `${file} is held by ${lock.holder}`,
+                lock: { file, holder: lock.holder, staleAfterMinutes: LOCK_STALE_AFTER_MS / 60_000 },
+            };
         }
         try {
-            if ((await this.readDocument(name))?.etag !== expectedEtag) return false;
+            if ((await this.readDocument(name))?.etag !== expectedEtag)
+                return { detail: `another export replaced ${name} while this one ran` };
             const temporary = `${target}.${randomBytes(4).toString('hex')}.tmp`;
             await writeFile(temporary, body, { flag: 'wx', mode: PRIVATE_FILE });
             await rename(temporary, target);
-            return true;
+            return undefined;
         } finally {
-            await handle.close();
-            await rm(lock, { force: true });
+            await lock.release();
         }
     }
 

@@ -6,6 +6,7 @@ export const fullReadReasons = {
     forced: 'a full read was asked for (graph-users export --full)',
     noState: `there is no delta state yet (first run, or the state was deleted)`,
     stateUnreadable: 'the delta state could not be read (not JSON, or written by another version)',
+    tenantChanged: 'GRAPH_TENANT_ID differs from the tenant the delta state was taken in',
     selectChanged: 'USERS_EXPORT_SELECT changed since the delta state was taken',
     graphEndpointChanged: 'GRAPH_ENDPOINT changed since the delta state was taken',
     fullReadDue: 'the last full read is older than USERS_EXPORT_FULL_EVERY_DAYS',

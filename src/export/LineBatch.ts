@@ -1,14 +1,25 @@
 const NEWLINE = Buffer.from('\n');
+/** Enough for a write of its own; small enough that a batch never holds much beside what it copies. */
+const READY_BYTES = 1024 * 1024;
 
-/** Collects NDJSON lines and hands them out as one buffer, so each page or chunk is one write. */
+/** Collects NDJSON lines and hands them out as one buffer, so many lines are one write. */
 export class LineBatch {
     #parts: Uint8Array[] = [];
     #length = 0;
 
-    /** Adds one line (without its "\n"). A view into a larger buffer is fine: `take` copies. */
-    add(line: Uint8Array): void {
-        this.#parts.push(line, NEWLINE);
-        this.#length += line.length + 1;
+    /** Adds one line (without its "\n"), given as the parts it is made of. Views into larger buffers are fine: `take` copies. */
+    add(...parts: readonly Uint8Array[]): void {
+        for (const part of parts) {
+            this.#parts.push(part);
+            this.#length += part.length;
+        }
+        this.#parts.push(NEWLINE);
+        this.#length += 1;
+    }
+
+    /** True once the batch holds about 1 MiB: write it out before adding more, so a batch stays small. */
+    get ready(): boolean {
+        return this.#length >= READY_BYTES;
     }
 
     /** The lines added since the last take, as one buffer. */

@@ -13,6 +13,14 @@ export interface StoredText {
     readonly etag: string;
 }
 
+/** Why a conditional write of `latest.json` or `delta-state.json` did not happen. */
+export interface WriteConflict {
+    /** What the other writer did, for messages (never the document's content). */
+    readonly detail: string;
+    /** A folder store's lock file that another writer holds, who that is, and when it counts as stale. */
+    readonly lock?: { readonly file: string; readonly holder: string; readonly staleAfterMinutes: number };
+}
+
 /**
  * Where snapshots, change files, `latest.json` and `delta-state.json` live: a blob container, or a
  * local folder for the CLI.
@@ -41,9 +49,9 @@ export interface SnapshotStore {
     readDeltaState(): Promise<StoredText | undefined>;
     /**
      * Replaces `delta-state.json` only if it is still at `expectedEtag` (undefined: only if none
-     * exists). Resolves false, writing nothing, when another writer changed it.
+     * exists). Resolves the conflict, writing nothing, when another writer changed it (or holds it).
      */
-    writeDeltaState(text: string, expectedEtag: string | undefined): Promise<boolean>;
+    writeDeltaState(text: string, expectedEtag: string | undefined): Promise<WriteConflict | undefined>;
     /** Deletes a snapshot or change file; nothing happens if it does not exist. */
     deleteSnapshot(name: string): Promise<void>;
     /** Names of the committed snapshots, under `snapshots/`. */

@@ -4,7 +4,7 @@ import { pipeline, Transform, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { KeyMatcher } from '../json/KeyMatcher.js';
 import { JsonSyntaxError, decodeString, forEachMember, skipValue, skipWhitespace } from '../json/scanJson.js';
-import type { Change, ChangeSet } from './ChangeSet.js';
+import type { ChangeSet } from './ChangeSet.js';
 import type { DeltaBase } from './DeltaState.js';
 import type { ExportProgress } from './ExportProgress.js';
 import { FullReadNeeded } from './FullReadNeeded.js';
@@ -20,19 +20,13 @@ export interface MergeOptions {
     readonly onProgress?: (progress: ExportProgress) => void;
 }
 
-/** A change that altered the base: what the change file lists. */
-export interface NetChange {
-    readonly change: Change;
-    readonly op: 'added' | 'updated' | 'removed';
-}
-
 export interface MergeResult {
     readonly userCount: number;
     readonly added: number;
     readonly updated: number;
     readonly removed: number;
-    /** In the order they were applied: updates and removals in base order, then additions. */
-    readonly net: readonly NetChange[];
+    /** The change set's entries that altered the base, in the order applied: updates and removals in base order, then additions. */
+    readonly net: Uint32Array;
 }
 
 const ID_KEY = new KeyMatcher(['id']);
@@ -45,7 +39,8 @@ const NEWLINE_BYTES = Buffer.from([NEWLINE]);
  * follow at the end. The sha256 and size of the stored base are checked as it streams; a
  * mismatch, undecodable gzip or a line that is not a JSON object with an id means the base cannot
  * be trusted, so the run becomes a full read (FullReadNeeded `baseSnapshotCorrupt`) and whatever
- * was written is discarded by the caller. Memory: one chunk of the base and the ChangeSet.
+ * was written is discarded by the caller. Memory: one chunk of the base, the ChangeSet, and a
+ * byte and a 32-bit number per change.
  *
  * No id set: a base is always a snapshot this version wrote after deduplicating (only it writes
  * delta state), and the sha256 check proves the bytes are those; the changes are unique by id.
@@ -53,7 +48,10 @@ const NEWLINE_BYTES = Buffer.from([NEWLINE]);
  */
 export async function mergeSnapshot(options: MergeOptions): Promise<MergeResult> {
     const { changes, sink, baseInfo } = options;
-    const matched = new Set<string>();
+    /** 1 for each change whose user a base line had. */
+    const matched = new Uint8Array(changes.size);
+    const net = new Uint32Array(changes.size);
+    let netCount = 0;
     const hash = createHash('sha256');
     let storedBytes = 0;
     const measure = new Transform({
@@ -69,7 +67,6 @@ export async function mergeSnapshot(options: MergeOptions): Promise<MergeResult>
         ? pipeline(options.base, measure, createGunzip(), onPipelineEnd)
         : pipeline(options.base, measure, onPipelineEnd);
 
-    const net: NetChange[] = [];
     const result = { userCount: 0, added: 0, updated: 0, removed: 0 };
     /** Merges the whole lines `from`..`last` (its "\n") of `data` into the sink: unchanged runs as views, no copy. */
     const mergeLines = async (data: Buffer, from: number, last: number): Promise<void> => {
@@ -78,22 +75,21 @@ export async function mergeSnapshot(options: MergeOptions): Promise<MergeResult>
         let lineStart = from;
         while (lineStart <= last) {
             const lineEnd = data.indexOf(NEWLINE, lineStart);
-            const change = changeFor(data, lineStart, lineEnd, changes);
-            if (change !== undefined) matched.add(change.id);
-            if (change === undefined || sameUser(change.line, data.subarray(lineStart, lineEnd))) {
+            const entry = changeFor(data, lineStart, lineEnd, changes);
+            if (entry >= 0) matched[entry] = 1;
+            if (entry < 0 || sameUser(changes, entry, data.subarray(lineStart, lineEnd))) {
                 result.userCount += 1;
             } else {
                 if (lineStart > runStart) parts.push(data.subarray(runStart, lineStart));
                 runStart = lineEnd + 1;
-                if (change.line === undefined) {
+                if (changes.isRemoval(entry)) {
                     result.removed += 1;
-                    net.push({ change, op: 'removed' });
                 } else {
-                    parts.push(change.line, NEWLINE_BYTES);
+                    parts.push(changes.payload(entry), NEWLINE_BYTES);
                     result.updated += 1;
                     result.userCount += 1;
-                    net.push({ change, op: 'updated' });
                 }
+                net[netCount++] = entry;
             }
             lineStart = lineEnd + 1;
         }
@@ -139,16 +135,17 @@ export async function mergeSnapshot(options: MergeOptions): Promise<MergeResult>
         );
     }
     const batch = new LineBatch();
-    for (const change of changes.values()) {
-        if (change.line === undefined || matched.has(change.id)) continue;
-        batch.add(change.line);
+    for (let entry = 0; entry < changes.size; entry += 1) {
+        if (changes.isRemoval(entry) || matched[entry] === 1) continue;
+        batch.add(changes.payload(entry));
         result.added += 1;
         result.userCount += 1;
-        net.push({ change, op: 'added' });
+        net[netCount++] = entry;
+        if (batch.ready) await sink.writeLines(batch.take());
     }
     await sink.writeLines(batch.take());
     options.onProgress?.({ phase: 'merge', users: result.userCount, pages: 0 });
-    return { ...result, net };
+    return { ...result, net: net.subarray(0, netCount) };
 }
 
 /**
@@ -156,21 +153,20 @@ export async function mergeSnapshot(options: MergeOptions): Promise<MergeResult>
  * properties differently in delta pages than in `/users` pages, so equal bytes are the fast
  * answer and equal records the exact one.
  */
-function sameUser(line: Buffer | undefined, stored: Buffer): boolean {
-    if (line === undefined) return false;
+function sameUser(changes: ChangeSet, entry: number, stored: Buffer): boolean {
+    if (changes.isRemoval(entry)) return false;
+    const line = changes.payload(entry);
     return line.equals(stored) || isDeepStrictEqual(JSON.parse(line.toString('utf8')), JSON.parse(stored.toString('utf8')));
 }
 
 /**
- * The change for the line `start`..`end`, or undefined. Most lines have none: their id's bytes
- * are checked against the change set's hashes first, without making a string of them.
+ * The change set's entry for the line `start`..`end`, or -1. Most lines have none: their id's
+ * bytes are looked up as they are, without making a string of them.
  */
-function changeFor(data: Buffer, start: number, end: number, changes: ChangeSet): Change | undefined {
+function changeFor(data: Buffer, start: number, end: number, changes: ChangeSet): number {
     const span = quickIdSpan(data, start, end);
-    if (span !== undefined) {
-        return changes.mayHave(data, span[0], span[1]) ? changes.get(data.toString('utf8', span[0], span[1])) : undefined;
-    }
-    return changes.get(scannedLineId(data, start, end));
+    if (span !== undefined) return changes.find(data, span[0], span[1]);
+    return changes.findId(scannedLineId(data, start, end));
 }
 
 const ID_FIRST = Buffer.from('{"id":"');

@@ -13,7 +13,8 @@ import { FullReadNeeded } from './FullReadNeeded.js';
 import { fullReadReasons, type FullReadReason } from './FullReadReason.js';
 import { IdSet } from './IdSet.js';
 import { mergeSnapshot } from './mergeSnapshot.js';
-import { defaultChangeLimits, readDeltaChanges, type ChangeLimits } from './readDeltaChanges.js';
+import { defaultChangeLimits, type ChangeLimits } from './ChangeLimits.js';
+import { readDeltaChanges } from './readDeltaChanges.js';
 import { readFullSnapshot } from './readFullSnapshot.js';
 import { MANIFEST_SCHEMA_VERSION, type SnapshotManifest } from './SnapshotManifest.js';
 import { ndjsonContentType, SnapshotSink } from './SnapshotSink.js';
@@ -163,6 +164,8 @@ function planRun(run: Run, stored: StoredText | undefined): DeltaState | FullRea
         options.logger?.warn(`The delta state is not usable: ${(error as Error).message}.`);
         return 'stateUnreadable';
     }
+    // Tenant ids and domains are case-insensitive; a tenant's GUID and one of its domains count as different.
+    if (state.tenantId.toLowerCase() !== options.graph.tenantId.toLowerCase()) return 'tenantChanged';
     if (!sameSet(state.select, select.names)) return 'selectChanged';
     if (origin !== run.delta.graphOrigin) return 'graphEndpointChanged';
     if (started.getTime() - Date.parse(state.lastFullReadAt) >= options.settings.fullEveryDays * DAY_MS) return 'fullReadDue';
@@ -206,7 +209,7 @@ async function runIncremental(run: Run, state: DeltaState): Promise<FinishedRun>
             gzip: settings.gzip,
             ...(logger === undefined ? {} : { logger }),
         });
-        const changeFile = await writeChangeFile(changeSink, merged.net);
+        const changeFile = await writeChangeFile(changeSink, read.changes, merged.net);
         return {
             manifest: {
                 ...manifestHead(run, snapshot, merged.userCount, read.pageCount),
@@ -218,6 +221,7 @@ async function runIncremental(run: Run, state: DeltaState): Promise<FinishedRun>
             files: [sink, changeSink],
             state: {
                 schemaVersion: DELTA_STATE_SCHEMA_VERSION,
+                tenantId: options.graph.tenantId,
                 deltaLink: read.deltaLink,
                 select: run.select.names,
                 deltaLinkAt: roundStarted.toISOString(),
@@ -282,6 +286,7 @@ async function runFull(run: Run, reason: FullReadReason): Promise<FinishedRun> {
                     ? undefined
                     : {
                           schemaVersion: DELTA_STATE_SCHEMA_VERSION,
+                          tenantId: options.graph.tenantId,
                           deltaLink,
                           select: select.names,
                           deltaLinkAt: deltaLinkAt.toISOString(),
@@ -339,8 +344,7 @@ async function publish(run: Run, finished: FinishedRun, storedState: StoredText 
     if (finished.state === undefined) return manifest;
     let problem: string | undefined;
     try {
-        const written = await store.writeDeltaState(`${JSON.stringify(finished.state, null, 2)}\n`, storedState?.etag);
-        if (!written) problem = 'another export changed it while this one ran';
+        problem = (await store.writeDeltaState(`${JSON.stringify(finished.state, null, 2)}\n`, storedState?.etag))?.detail;
     } catch (error) {
         problem = ensureErrorType(error).toLogString();
     }

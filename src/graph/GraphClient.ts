@@ -7,6 +7,7 @@ import { computeBackoff } from '../retry/computeBackoff.js';
 import type { GraphRequestStats, GraphUser, UsersPage } from './GraphUser.js';
 import { JsonSyntaxError } from '../json/scanJson.js';
 import { parseRetryAfter } from '../retry/parseRetryAfter.js';
+import { repeatedNextLinkError } from './repeatedNextLinkError.js';
 import { findNextLinkHintInBody } from './findNextLinkHint.js';
 import { resolveNextLink } from './resolveNextLink.js';
 import { toGraphError } from './toGraphError.js';
@@ -36,6 +37,8 @@ export const defaultRetryOptions: RetryOptions = {
 
 export interface GraphClientOptions {
     readonly graphEndpoint: string;
+    /** The directory the tokens are for (GRAPH_TENANT_ID as configured): with the endpoint, what this client reads. */
+    readonly tenantId: string;
     readonly tokens: TokenSource;
     readonly retry?: Partial<RetryOptions>;
     /** Shown in the admin-consent error. */
@@ -120,6 +123,11 @@ export class GraphClient {
         return this.#options.graphEndpoint;
     }
 
+    /** The tenant whose directory this client reads, as configured. */
+    get tenantId(): string {
+        return this.#options.tenantId;
+    }
+
     /**
      * A users page URL, built only from validated values: the origin and path are always
      * GRAPH_ENDPOINT's `/v1.0/users`, and the values are query-encoded, so none can add a path,
@@ -178,7 +186,7 @@ export class GraphClient {
                 walk.followed.add(linkKey(current.url));
                 let next: PendingPage<P> | undefined;
                 if (page.nextLink !== undefined) {
-                    if (walk.followed.has(linkKey(page.nextLink))) throw repeatedNextLink(walk.followed.size);
+                    if (walk.followed.has(linkKey(page.nextLink))) throw repeatedNextLinkError(walk.followed.size, 'run');
                     next = current.ahead?.url === page.nextLink ? current.ahead : undefined;
                     if (next === undefined) {
                         if (current.ahead !== undefined) await discard(current.ahead);
@@ -398,16 +406,6 @@ const decodeCount: PageDecoder<number> = (bytes, requestId) => {
     }
     return count;
 };
-
-function repeatedNextLink(pagesRead: number): GraphError {
-    return new GraphError(
-        'GraphRepeatedNextLink',
-        `Graph returned an @odata.nextLink to a page already read in this run (after ${pagesRead} page(s)); following it would loop forever, so the run stopped.`,
-        {
-            hint: 'Retry later. If it persists, check for a proxy or cache between the app and Graph that replays responses, and report it to Microsoft with the request-id of the last page.',
-        },
-    );
-}
 
 function combineSignals(timeout: AbortSignal, outer: AbortSignal | undefined): AbortSignal {
     return outer === undefined ? timeout : AbortSignal.any([timeout, outer]);

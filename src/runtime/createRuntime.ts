@@ -62,6 +62,7 @@ export function createRuntime(env: Environment, options: RuntimeOptions = {}): R
     });
     const graph = new GraphClient({
         graphEndpoint: settings.graphEndpoint,
+        tenantId: settings.tenantId,
         tokens,
         adminConsentUrl: `${settings.authorityHost}/${settings.tenantId}/adminconsent?client_id=${settings.clientId}`,
         ...(options.retry === undefined ? {} : { retry: options.retry }),

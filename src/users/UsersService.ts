@@ -3,6 +3,7 @@ import { BadRequestError } from '../errors/errorClasses.js';
 import type { CallOptions, GraphClient } from '../graph/GraphClient.js';
 import type { GraphUser, UsersPage } from '../graph/GraphUser.js';
 import { readSkipToken } from '../graph/readSkipToken.js';
+import { repeatedNextLinkError } from '../graph/repeatedNextLinkError.js';
 import { PageTokenCodec, type PageTokenKeys } from './PageTokenCodec.js';
 import { MAX_TOP, type UsersQuery } from './UsersQuery.js';
 
@@ -30,6 +31,14 @@ export interface UsersServiceOptions {
     readonly now?: () => number;
 }
 
+/** The pages one request read. */
+interface PagesRead {
+    readonly users: readonly GraphUser[];
+    readonly pages: number;
+    /** The last page read: its nextLink is where the next request continues. */
+    readonly last: UsersPage;
+}
+
 /** Where a request starts reading, and what its continuation token must carry on. */
 interface Start {
     readonly url: string;
@@ -51,9 +60,9 @@ export class UsersService {
 
     async getPage(query: UsersQuery, call: CallOptions = {}): Promise<UsersPageResult> {
         const start = await this.#start(query, false);
-        const page = await this.#fetch(start.url, query.pageToken !== undefined, call);
-        if (page.nextLink === undefined) return { value: page.users };
-        return { value: page.users, nextPageToken: await this.#nextToken(page, page.nextLink, start) };
+        const read = await this.#read(start, query.pageToken !== undefined, 1, call);
+        if (read.last.nextLink === undefined) return { value: read.users };
+        return { value: read.users, nextPageToken: await this.#nextToken(read.last, read.last.nextLink, start) };
     }
 
     /**
@@ -63,19 +72,10 @@ export class UsersService {
      */
     async getSegment(query: UsersQuery, maxPages: number, call: CallOptions = {}): Promise<UsersSegmentResult> {
         const start = await this.#start({ ...query, top: query.explicit.top ? query.top : MAX_TOP }, true);
-        const users: GraphUser[] = [];
-        let page = await this.#fetch(start.url, query.pageToken !== undefined, call);
-        let pages = 1;
-        for (const user of page.users) users.push(user);
-        while (page.nextLink !== undefined && pages < maxPages) {
-            // Graph's own nextLink, as returned (the Graph client checks its origin).
-            page = await this.#fetch(page.nextLink, false, call);
-            pages += 1;
-            for (const user of page.users) users.push(user);
-        }
+        const { users, pages, last } = await this.#read(start, query.pageToken !== undefined, maxPages, call);
         const delivered = (start.delivered ?? 0) + users.length;
-        if (page.nextLink === undefined) return { users, pages, delivered };
-        return { users, pages, delivered, nextPageToken: await this.#nextToken(page, page.nextLink, { ...start, delivered }) };
+        if (last.nextLink === undefined) return { users, pages, delivered };
+        return { users, pages, delivered, nextPageToken: await this.#nextToken(last, last.nextLink, { ...start, delivered }) };
     }
 
     /** Every page for `select`, by default at the largest page size: the export and the CLI use this. */
@@ -109,6 +109,30 @@ export class UsersService {
         return { url: this.#graph.usersUrl({ top, select, skipToken }), top, select, delivered: content.segment?.delivered };
     }
 
+    /**
+     * Up to `maxPages` pages from `start`, following Graph's own nextLinks as returned (the Graph
+     * client checks their origin). A nextLink back to a page this request read, the one it started
+     * from included, stops it with GraphRepeatedNextLink: followed it would loop, and as a token it
+     * would hand the client the same page for ever. Tokens hold no history, so a loop longer than
+     * one request is out of sight here; each such request still reads at most `maxPages` pages.
+     */
+    async #read(start: Start, fromToken: boolean, maxPages: number, call: CallOptions): Promise<PagesRead> {
+        const positions = new Set([pagePosition(start.url)]);
+        let last = await this.#fetch(start.url, fromToken, call);
+        const users: GraphUser[] = [...last.users];
+        let pages = 1;
+        while (last.nextLink !== undefined) {
+            const position = pagePosition(last.nextLink);
+            if (positions.has(position)) throw repeatedNextLinkError(pages, 'request');
+            if (pages === maxPages) break;
+            positions.add(position);
+            last = await this.#fetch(last.nextLink, false, call);
+            pages += 1;
+            for (const user of last.users) users.push(user);
+        }
+        return { users, pages, last };
+    }
+
     async #fetch(url: string, fromToken: boolean, call: CallOptions): Promise<UsersPage> {
         try {
             return await this.#graph.getUsersPage(url, call);
@@ -126,6 +150,16 @@ export class UsersService {
         const { top, select, delivered } = start;
         return this.#pageTokens.encode({ skipToken, top, select, ...(delivered === undefined ? {} : { segment: { delivered } }) });
     }
+}
+
+/**
+ * Which page a users URL asks for: its `$skiptoken`, the only part of a nextLink a page token
+ * keeps (so a link and the URL rebuilt from its token agree); the whole URL when it has none.
+ */
+function pagePosition(url: string): string {
+    const skipTokens = [...new URL(url).searchParams].filter(([name]) => name.toLowerCase() === '$skiptoken').map(([, value]) => value);
+    const [skipToken] = skipTokens;
+    return skipTokens.length === 1 && skipToken !== undefined ? `$skiptoken=${skipToken}` : url;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

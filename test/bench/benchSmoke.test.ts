@@ -3,13 +3,12 @@
  * figure as a finite number. No timing is asserted; the real numbers come from the full bench.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { it } from 'node:test';
+import { runNodeChild } from '../support/runNodeChild.js';
 
 const MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 const SMALL = ['--users', '2000', '--runs', '1', '--memory-sizes', '1000,2000', '--latencies', '0,20'];
@@ -41,14 +40,8 @@ function assertSummary(value: unknown, path: string): void {
 it('npm run bench runs at tiny sizes and reports every figure', async () => {
     const out = await mkdtemp(join(tmpdir(), 'graph-users-bench-'));
     try {
-        const child = spawn(process.execPath, [MAIN, ...SMALL, ...FEW, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });
-        let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (d: string) => {
-            stderr = (stderr + d).slice(-4000);
-        });
-        child.stdout.resume();
-        const [code] = (await once(child, 'close')) as [number | null];
-        assert.equal(code, 0, stderr);
+        const { code, stderr } = await runNodeChild([MAIN, ...SMALL, ...FEW, '--out', out]);
+        assert.equal(code, 0, stderr.slice(-4000));
 
         const r = JSON.parse(await readFile(join(out, 'results.json'), 'utf8')) as Record<string, Record<string, unknown>>;
         const throughput = r.throughput as { byLatency: Record<string, unknown>[] };

@@ -15,6 +15,7 @@ import { createExportRuntime } from '../../src/runtime/createExportRuntime.js';
 import { runSnapshotExport } from '../../src/export/runSnapshotExport.js';
 import { settingDefinitions } from '../../src/config/settingDefinitions.js';
 import { loadCoreSettings } from '../../src/config/CoreSettings.js';
+import { runNodeChild } from '../support/runNodeChild.js';
 import functions, { type HttpResponseInit } from '@azure/functions';
 import { createExportContentHttpHandler } from '../../src/functions/handlers/createExportContentHttpHandler.js';
 import { createUsersHttpHandler } from '../../src/functions/handlers/createUsersHttpHandler.js';
@@ -75,15 +76,10 @@ for (const credential of ['keyVaultSecret', 'keyVaultCertificate', 'managedIdent
         });
 
         it('a fresh process lists users through those settings alone (as func start gives them to the worker)', async () => {
-            const cli = spawn(process.execPath, ['dist/src/cli/main.js', 'list', '--top', '5', '--select', 'id'], {
-                env: { PATH: process.env.PATH ?? '', ...values },
-                stdio: ['ignore', 'pipe', 'pipe'],
+            const { code, stdout, stderr } = await runNodeChild(['dist/src/cli/main.js', 'list', '--top', '5', '--select', 'id'], {
+                PATH: process.env.PATH ?? '',
+                ...values,
             });
-            let stdout = '';
-            let stderr = '';
-            cli.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-            cli.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-            const [code] = (await once(cli, 'close')) as [number | null];
             assert.equal(code, 0, stderr);
             assert.equal(stdout.trim().split('\n').length, 5);
         });

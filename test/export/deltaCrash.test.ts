@@ -4,11 +4,10 @@
  * run then merges the same changes into the same base.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { startNodeChild } from '../support/runNodeChild.js';
 import { freshFullRead, snapshotRecords, sortedRecords } from '../support/snapshotRecords.js';
 import { startExportTestKit, type ExportTestKit } from '../support/startExportTestKit.js';
 
@@ -32,16 +31,8 @@ describe('a crash during the merge', () => {
         const state = await target.deltaState();
         const files = [...(await target.snapshotNames('')), ...(await target.snapshotNames('changes/'))];
 
-        const child = spawn(process.execPath, [CHILD], { env: { ...process.env, ...target.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-        const closed = once(child, 'close');
-        for await (const data of child.stdout.setEncoding('utf8') as AsyncIterable<string>) {
-            stdout += data;
-            if (stdout.includes('merging')) break;
-        }
-        assert.match(stdout, /merging/, stderr);
+        const child = startNodeChild([CHILD], { ...process.env, ...target.env });
+        await child.untilStdout('merging');
         // Kill it once the new snapshot has blocks staged (bounded: the upload needs a moment to send one).
         const staged = async (): Promise<string[]> => {
             const names: string[] = [];
@@ -51,9 +42,7 @@ describe('a crash during the merge', () => {
             return names;
         };
         for (let tries = 0; tries < 400 && (await staged()).length === 0; tries += 1) await sleep(25);
-        child.kill('SIGKILL');
-        const [, signal] = (await closed) as [number | null, NodeJS.Signals | null];
-        assert.equal(signal, 'SIGKILL', 'the export was killed, not finished');
+        assert.equal((await child.kill()).signal, 'SIGKILL', 'the export was killed, not finished');
 
         assert.deepEqual(await target.latest(), latest, 'latest.json is byte for byte the previous one');
         assert.deepEqual(await target.deltaState(), state, 'delta-state.json is byte for byte the previous one');

@@ -66,6 +66,33 @@ async function assertFullRead(target: ExportTarget, reason: FullReadReason, run 
     return manifest;
 }
 
+/** Applies the manifest's change file (checked against its sha256 and size) to `records`, as a consumer would. */
+async function applyChangeFile(
+    target: ExportTarget,
+    manifest: SnapshotManifest,
+    records: UserRecords,
+): Promise<{ applied: UserRecords; lines: Record<string, unknown>[] }> {
+    const changes = manifest.changes;
+    assert.ok(changes !== undefined, 'an incremental manifest names its change file');
+    const stored = await target.download(changes.blobName);
+    assert.equal(sha256(stored), changes.sha256);
+    assert.equal(stored.length, changes.bytes);
+    const text = stored.toString('utf8').trimEnd();
+    const lines = text === '' ? [] : text.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const applied = new Map(records);
+    for (const line of lines) {
+        assert.ok(line.op === 'upsert' || line.op === 'remove', JSON.stringify(line));
+        if (line.op === 'upsert') {
+            assert.equal((line.user as { id: string }).id, line.id);
+            applied.set(line.id as string, line.user as Record<string, unknown>);
+        } else {
+            assert.ok(line.reason === 'changed' || line.reason === 'deleted', JSON.stringify(line));
+            applied.delete(line.id as string);
+        }
+    }
+    return { applied, lines };
+}
+
 /** A spread of changes: updates, creations, soft and hard deletions, a restore. */
 function changeDirectory(offset: number): { updated: number; created: number; removed: number; restored: number } {
     const directory = kit.t.sandbox.directory;
@@ -118,26 +145,8 @@ describe('incremental export (Graph delta query)', () => {
 
         // The change file: one change per line; applied to the base it gives the new snapshot.
         assert.match(changes.blobName, new RegExp(`^changes/\\d{4}/\\d{2}/\\d{2}/${manifest.runId}\\.ndjson$`));
-        const stored = await target.download(changes.blobName);
-        assert.equal(sha256(stored), changes.sha256);
-        assert.equal(stored.length, changes.bytes);
-        const lines = stored
-            .toString('utf8')
-            .trimEnd()
-            .split('\n')
-            .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const { applied, lines } = await applyChangeFile(target, manifest, baseRecords);
         assert.equal(lines.length, changes.added + changes.updated + changes.removed);
-        const applied = new Map(baseRecords);
-        for (const line of lines) {
-            assert.ok(line.op === 'upsert' || line.op === 'remove', JSON.stringify(line));
-            if (line.op === 'upsert') {
-                assert.equal((line.user as { id: string }).id, line.id);
-                applied.set(line.id as string, line.user as Record<string, unknown>);
-            } else {
-                assert.ok(line.reason === 'changed' || line.reason === 'deleted', JSON.stringify(line));
-                applied.delete(line.id as string);
-            }
-        }
         assert.deepEqual(sortedRecords(applied), sortedRecords(records));
         assert.equal(lines.filter((l) => l.reason === 'changed').length, 4, 'soft-deleted users are removed with reason "changed"');
 
@@ -146,6 +155,31 @@ describe('incremental export (Graph delta query)', () => {
         assert.equal(s.lastFullReadAt, firstState.lastFullReadAt, 'incremental runs carry the last full read forward');
         assert.ok(Date.parse(s.deltaLinkAt) > Date.parse(firstState.deltaLinkAt));
         assert.ok(kit.t.logs.lines.some((l) => l.includes(`incremental from ${first.runId}`)));
+    });
+
+    it('after a crash between latest.json and delta-state.json, the next change file is relative to the older base its manifest names', async () => {
+        const target = await kit.newTarget();
+        const first = (await target.run()).manifest;
+        const firstState = await target.deltaState();
+        const created = kit.t.sandbox.directory.create();
+        const second = (await target.run()).manifest;
+        assert.equal(second.changes?.added, 1);
+        // The crash: latest.json names the second snapshot, the state is still the first run's.
+        await target.container
+            .getBlockBlobClient('delta-state.json')
+            .upload(firstState?.text ?? '', Buffer.byteLength(firstState?.text ?? ''));
+        kit.t.sandbox.directory.hardDelete(created);
+
+        const third = (await target.run()).manifest;
+        assert.equal(third.mode, 'incremental');
+        assert.deepEqual(third.base, { runId: first.runId, blobName: first.blobName, sha256: first.sha256 }, 'base: the older snapshot');
+        const records = await assertMatchesDirectory(target, third);
+        const onBase = await applyChangeFile(target, third, snapshotRecords(await target.download(first.blobName), false));
+        assert.deepEqual(sortedRecords(onBase.applied), sortedRecords(records), 'applied to the base it names, it gives the new snapshot');
+        // Applied to the snapshot latest.json named before (the README tells consumers not to): the removal is missed.
+        const onSecond = await applyChangeFile(target, third, snapshotRecords(await target.download(second.blobName), false));
+        assert.ok(onSecond.applied.has(kit.t.sandbox.directory.recordAt(created).id));
+        assert.equal(onSecond.applied.size, records.size + 1);
     });
 
     it('replays within and across rounds are harmless: counted as duplicates, each user written once', async () => {
@@ -161,6 +195,27 @@ describe('incremental export (Graph delta query)', () => {
         assert.equal(again.mode, 'incremental');
         assert.deepEqual([again.changes?.added, again.changes?.updated, again.changes?.removed], [0, 0, 0]);
         await assertMatchesDirectory(target, again);
+    });
+
+    it('users delta sends without their never-set properties are written with every selected one, null where unset', async () => {
+        const target = await kit.newTarget();
+        await target.run();
+        const d = kit.t.sandbox.directory;
+        const untitled = [...Array(USERS).keys()].filter((i) => d.recordAt(i).jobTitle === null).slice(0, 3);
+        assert.equal(untitled.length, 3);
+        // Delta sends these without jobTitle (never set), and one with jobTitle: null (set to null).
+        for (const i of untitled) d.update(i, { displayName: `Renamed ${i}` });
+        const titled = [...Array(USERS).keys()].find((i) => d.recordAt(i).jobTitle !== null) ?? -1;
+        d.update(titled, { jobTitle: null });
+        const { manifest } = await target.run();
+        assert.equal(manifest.mode, 'incremental');
+        assert.equal(manifest.changes?.updated, 4);
+        const records = await assertMatchesDirectory(target, manifest);
+        for (const i of [...untitled, titled]) {
+            const record = records.get(d.idAt(i) ?? '');
+            assert.deepEqual(Object.keys(record ?? {}).sort(), [...manifest.select].sort(), 'every selected property');
+            assert.equal(record?.jobTitle, null);
+        }
     });
 
     it('a change to a property outside USERS_EXPORT_SELECT does not surface, and the snapshot still matches', async () => {
@@ -227,6 +282,22 @@ describe('full read instead of incremental, one test per reason', () => {
         const manifest = await assertFullRead(target, 'selectChanged', run);
         assert.deepEqual(manifest.select, ['id', 'displayName', 'mail']);
         assert.equal((await run()).manifest.mode, 'incremental', 'the next run with the same select is incremental again');
+    });
+
+    it('tenantChanged: the state was taken in another tenant; its deltaLink is never followed', async () => {
+        const target = await kit.newTarget();
+        await target.run();
+        // Same container, another GRAPH_TENANT_ID when the state was written (the sandbox has one tenant, so the state moves instead).
+        await writeState(target, (s) => ({ ...s, tenantId: 'fabrikam.onmicrosoft.com' }));
+        kit.t.sandbox.clearRequestLog();
+        await assertFullRead(target, 'tenantChanged');
+        const deltaRequests = kit.t.sandbox.requests.filter((r) => r.service === 'graph' && r.path === '/v1.0/users/delta');
+        assert.equal(deltaRequests.length, 1, "only the full read's $deltatoken=latest: the other tenant's deltaLink got no request");
+        assert.equal((await state(target)).tenantId, kit.t.sandbox.tenantId, 'the new state names this tenant');
+        // Written in another case, a tenant id is the same tenant.
+        await writeState(target, (s) => ({ ...s, tenantId: s.tenantId.toUpperCase() }));
+        kit.t.sandbox.directory.update(8);
+        assert.equal((await target.run()).manifest.mode, 'incremental');
     });
 
     it('graphEndpointChanged: the stored deltaLink points at another origin, which never gets a request', async () => {

@@ -217,6 +217,13 @@ describe('GET /api/users through the proxy', () => {
         assert.equal(typeof problem.requestId, 'string');
     });
 
+    it('502 GraphRepeatedNextLink when Graph links a page back to itself, instead of a token for the same page', async () => {
+        kit.t.sandbox.faults.graph.repeatNextLink(1);
+        const response = await worker.http({ path: '/api/users?top=3', headers: JSON_ACCEPT });
+        kit.t.sandbox.faults.graph.clear();
+        assertProblem(response, 502, 'GraphRepeatedNextLink');
+    });
+
     it('503 GraphThrottled with Retry-After when throttling outlasts the retries', async () => {
         kit.t.sandbox.faults.graph.throttle(6, '0');
         const response = await worker.http({ path: '/api/users?top=3', headers: JSON_ACCEPT });
@@ -259,6 +266,38 @@ describe('GET /api/users?all=true through the proxy', () => {
         const page = await worker.http({ path: '/api/users?top=2', headers: JSON_ACCEPT });
         const token = encodeURIComponent(String(page.json().nextPageToken));
         assertProblem(await worker.http({ path: `/api/users?all=true&pageToken=${token}`, headers: NDJSON }), 400, 'BadRequest');
+    });
+
+    /** One all=true request with the repeated-nextLink fault armed; the Graph pages it read. */
+    async function repeatedLink(path: string, afterPages: number): Promise<number> {
+        kit.t.sandbox.faults.graph.repeatNextLink(1, afterPages);
+        const pagesBefore = kit.t.sandbox.counters.graphPages;
+        const response = await worker.http({ path, headers: NDJSON });
+        kit.t.sandbox.faults.graph.clear();
+        assertProblem(response, 502, 'GraphRepeatedNextLink');
+        // The caller gets only the code; the log line under its invocationId says why.
+        assert.ok(worker.logs.userMessages(response.invocationId ?? '').some((m) => m.includes('already read in this request')));
+        return kit.t.sandbox.counters.graphPages - pagesBefore;
+    }
+
+    it('502 GraphRepeatedNextLink when the first page links back to itself: it is neither followed nor handed out', async () => {
+        assert.equal(await repeatedLink('/api/users?all=true', 0), 1);
+    });
+
+    it('502 GraphRepeatedNextLink when the last page of a segment links back to itself (the token would not advance)', async () => {
+        assert.equal(await repeatedLink('/api/users?all=true', 1), 2);
+    });
+
+    it('502 GraphRepeatedNextLink when a segment started from a token links back to where it started; the same token still works after', async () => {
+        const first = await worker.http({ path: '/api/users?all=true&top=500', headers: NDJSON });
+        assert.equal(first.status, 200, first.text());
+        const control = JSON.parse(first.text().trimEnd().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+        const path = `/api/users?all=true&pageToken=${encodeURIComponent(String(control['@nextPageToken']))}`;
+        assert.equal(await repeatedLink(path, 0), 1);
+        // The README's client loop repeats a failed request: once Graph behaves, it goes on from there.
+        const again = await worker.http({ path, headers: NDJSON });
+        assert.equal(again.status, 200, again.text());
+        assert.equal(again.text().trimEnd().split('\n').length, 1000 + 1);
     });
 
     it('502 problem+json when Graph fails on the second page of a segment: no partial body', async () => {

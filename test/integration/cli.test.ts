@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { describe, it } from 'node:test';
+import { runNodeChild, startNodeChild, type NodeChildResult } from '../support/runNodeChild.js';
 import { startGuardedSandbox } from '../support/startGuardedSandbox.js';
 
-async function runCli(
-    args: readonly string[],
-    env: NodeJS.ProcessEnv = process.env,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    const child = spawn(process.execPath, ['dist/src/cli/main.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    const [code] = (await once(child, 'close')) as [number | null];
-    return { code, stdout, stderr };
+const LOCK_HOLDER = fileURLToPath(new URL('../export/fixtures/holdLockFile.js', import.meta.url));
+
+function runCli(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<NodeChildResult> {
+    return runNodeChild(['dist/src/cli/main.js', ...args], env);
 }
 
 describe('graph-users CLI', () => {
@@ -137,6 +130,26 @@ describe('graph-users CLI', () => {
             assert.deepEqual([forced.mode, forced.fullReadReason], ['full', 'forced']);
             const { deltaLink } = JSON.parse(await readFile(join(dir, 'delta-state.json'), 'utf8')) as { deltaLink: string };
             assert.ok(deltaLink.startsWith(`${sandbox.settings.GRAPH_ENDPOINT ?? ''}/v1.0/users/delta?`), 'the state holds the deltaLink');
+        } finally {
+            await rm(dir, { recursive: true, force: true });
+            await sandbox.close();
+        }
+    });
+
+    it('export --to DIR takes over the lock of an export killed while writing latest.json', async () => {
+        const sandbox = await startGuardedSandbox({ userCount: 1200 });
+        const dir = await mkdtemp(join(tmpdir(), 'graph-users-export-'));
+        try {
+            const holder = startNodeChild([LOCK_HOLDER, join(dir, 'latest.json.lock')]);
+            await holder.untilStdout('locked');
+            await holder.kill();
+            const result = await runCli(['export', '--to', dir], { ...process.env, ...sandbox.settings });
+            assert.equal(result.code, 0, result.stderr);
+            assert.equal((JSON.parse(result.stdout) as { userCount: number }).userCount, 1200);
+            assert.deepEqual(
+                (await readdir(dir)).filter((f) => f.includes('lock')),
+                [],
+            );
         } finally {
             await rm(dir, { recursive: true, force: true });
             await sandbox.close();

@@ -91,8 +91,34 @@ describe('Graph /v1.0/users/delta stand-in', () => {
         assert.deepEqual(byId.get(d.idAt(3) ?? '')?.['@removed'], { reason: 'changed' });
         assert.deepEqual(byId.get(d.idAt(4) ?? '')?.['@removed'], { reason: 'deleted' });
         assert.equal(byId.get(d.idAt(5) ?? '')?.['@removed'], undefined, 'a restored user comes back like a new one');
-        assert.deepEqual(Object.keys(byId.get(d.idAt(created) ?? '') ?? {}).sort(), ['displayName', 'id', 'jobTitle']);
+        const keys = Object.keys(byId.get(d.idAt(created) ?? '') ?? {});
+        assert.ok(
+            keys.includes('id') && keys.includes('displayName') && keys.every((k) => ['displayName', 'id', 'jobTitle'].includes(k)),
+            keys.join(),
+        );
         assert.equal(users.length, 5);
+    });
+
+    it('leaves out what was never set, sends null for what was set to null, in Graph’s order with id last; /users sends every property', async () => {
+        const d = sandbox.directory;
+        const select = 'id,mobilePhone,jobTitle,displayName';
+        const never = [...Array(450).keys()].find((i) => d.recordAt(i).mobilePhone === null && d.recordAt(i).jobTitle !== null) ?? -1;
+        const initial = await round(`/v1.0/users/delta?$select=${select}`);
+        const sent = initial.users.find((u) => u.id === d.idAt(never));
+        assert.deepEqual(Object.keys(sent ?? {}), ['displayName', 'jobTitle', 'id'], 'mobilePhone was never set; id last');
+        const listed = await get(`/v1.0/users?$select=${select}&$top=999`);
+        const row = (listed.body.value as User[]).find((u) => u.id === d.idAt(never));
+        assert.deepEqual(Object.keys(row ?? {}), ['id', 'mobilePhone', 'jobTitle', 'displayName'], '/users: every selected property');
+        assert.equal(row?.mobilePhone, null);
+
+        d.update(never, { jobTitle: null });
+        const next = await round(initial.deltaLink);
+        const changed = next.users.find((u) => u.id === d.idAt(never));
+        assert.deepEqual(
+            changed,
+            { displayName: d.recordAt(never).displayName, jobTitle: null, id: d.idAt(never) },
+            'set to null: sent as null',
+        );
     });
 
     it('replays users within and across rounds when replays are on', async () => {
@@ -171,5 +197,12 @@ describe('Graph /v1.0/users over the mutable directory', () => {
         sandbox.faults.graph.repeatNextLink(1);
         const looping = await list('/v1.0/users?$top=10&$select=id');
         assert.equal(looping.body['@odata.nextLink'], `${graph}/v1.0/users?$top=10&$select=id`);
+        // After one page answered normally: the second page's link points back at the second page.
+        sandbox.faults.graph.repeatNextLink(1, 1);
+        const normal = await list('/v1.0/users?$top=10&$select=id');
+        const next = String(normal.body['@odata.nextLink']);
+        assert.notEqual(next, `${graph}/v1.0/users?$top=10&$select=id`);
+        assert.equal((await list(next.replace(graph, ''))).body['@odata.nextLink'], next);
+        assert.notEqual((await list(next.replace(graph, ''))).body['@odata.nextLink'], next, 'the fault cleared itself');
     });
 });

@@ -41,6 +41,7 @@ function client(): UsersDeltaClient {
     return new UsersDeltaClient(
         new GraphClient({
             graphEndpoint: endpoint,
+            tenantId: 'contoso.onmicrosoft.com',
             tokens: { getToken: () => Promise.resolve({ token: 't', expiresOn: undefined, fromCache: true, keyVaultMs: 0, tokenMs: 0 }) },
             retry: { maxAttempts: 1 },
         }),

@@ -29,7 +29,8 @@ const incremental: SnapshotManifest = {
     changes: { blobName: 'changes/2026/01/01/r.ndjson', bytes: 5, sha256: 'ef', added: 1, updated: 2, removed: 0 },
 };
 const state: DeltaState = {
-    schemaVersion: 1,
+    schemaVersion: 2,
+    tenantId: '7f3c1a2e-5b6d-4e8f-9a0b-1c2d3e4f5a6b',
     deltaLink: 'https://graph.microsoft.com/v1.0/users/delta?$deltatoken=abc',
     select: ['id'],
     deltaLinkAt: '2026-01-01T00:00:00.000Z',
@@ -66,7 +67,10 @@ describe('latest.json and delta-state.json', () => {
         for (const bad of [
             '{',
             '[]',
-            JSON.stringify({ ...state, schemaVersion: 2 }),
+            JSON.stringify({ ...state, schemaVersion: 1 }),
+            JSON.stringify({ ...state, schemaVersion: 3 }),
+            JSON.stringify({ ...state, tenantId: undefined }),
+            JSON.stringify({ ...state, tenantId: '' }),
             JSON.stringify({ ...state, deltaLink: '' }),
             JSON.stringify({ ...state, lastFullReadAt: 'yesterday' }),
             JSON.stringify({ ...state, snapshot: { ...state.snapshot, bytes: -0.5 } }),

@@ -46,6 +46,7 @@ const page = (ids: string[], next: string | undefined): string =>
 function client(): GraphClient {
     return new GraphClient({
         graphEndpoint: endpoint,
+        tenantId: 'contoso.onmicrosoft.com',
         tokens: { getToken: () => Promise.resolve({ token: 't', expiresOn: undefined, fromCache: true, keyVaultMs: 0, tokenMs: 0 }) },
         retry: { maxAttempts: 1 },
     });

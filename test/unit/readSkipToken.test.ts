@@ -8,6 +8,7 @@ import { readSkipToken } from '../../src/graph/readSkipToken.js';
 const endpoint = 'https://graph.microsoft.com';
 const graph = new GraphClient({
     graphEndpoint: endpoint,
+    tenantId: 'contoso.onmicrosoft.com',
     tokens: { getToken: () => Promise.reject(new Error('usersUrl needs no token')) },
 });
 const usersUrl = graph.usersUrl();

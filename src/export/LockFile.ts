@@ -1,0 +1,154 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+
+/**
+ * How long a lock may stand before anyone takes it over. A writer holds it for one read, one small
+ * write and one rename, far less than this; a lock this old was left by a process that died or
+ * hangs on another host (whose pid cannot be checked from here), or whose pid was reused here.
+ */
+export const LOCK_STALE_AFTER_MS = 120_000;
+/** A lock that keeps changing hands is reported as held rather than fought over. */
+const ATTEMPTS = 3;
+
+/** What a lock file holds: who took it, and a nonce that tells this lock from a later one by the same process. */
+interface LockOwner {
+    readonly pid: number;
+    readonly host: string;
+    readonly createdAt: string;
+    readonly nonce: string;
+}
+
+/** A lock another writer holds: who, as far as its file says. */
+export interface LockHeld {
+    readonly holder: string;
+}
+
+/**
+ * An exclusive lock file, for a filesystem that has no compare-and-swap. The file is created
+ * exclusively and holds the owner's pid, host and start time. A lock is stale, and taken over,
+ * when its process is gone from this host (`kill(pid, 0)` answers ESRCH) or when it is older
+ * than LOCK_STALE_AFTER_MS; an unreadable one (an older version's empty lock, or a process killed
+ * between creating and writing it) is judged by its age alone. Taking over renames the stale file
+ * aside and checks it is the one judged stale, so a lock created meanwhile is put back, not lost.
+ */
+export class LockFile {
+    readonly path: string;
+    readonly #text: string;
+
+    private constructor(path: string, text: string) {
+        this.path = path;
+        this.#text = text;
+    }
+
+    static async acquire(path: string): Promise<LockFile | LockHeld> {
+        const owner: LockOwner = {
+            pid: process.pid,
+            host: hostname(),
+            createdAt: new Date().toISOString(),
+            nonce: randomBytes(8).toString('hex'),
+        };
+        const text = `${JSON.stringify(owner)}\n`;
+        let holder = 'another writer';
+        for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+            try {
+                const handle = await open(path, 'wx', 0o600);
+                try {
+                    await handle.writeFile(text);
+                } finally {
+                    await handle.close();
+                }
+                return new LockFile(path, text);
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+            }
+            const found = await readLock(path);
+            if (found === undefined) continue;
+            holder = found.holder;
+            if (!found.stale) return { holder };
+            const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
+            try {
+                await rename(path, aside);
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
+                throw error;
+            }
+            const taken = await readFile(aside, 'utf8');
+            if (taken !== found.text) {
+                // Another writer replaced the stale lock between the read and the rename: its lock goes back.
+                await rename(aside, path);
+                return { holder: describe(parseOwner(taken), undefined) };
+            }
+            await rm(aside, { force: true });
+        }
+        return { holder };
+    }
+
+    /** Removes the lock if it is still this one (a writer that outlived the bound may have lost it). */
+    async release(): Promise<void> {
+        let current: string;
+        try {
+            current = await readFile(this.path, 'utf8');
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+            throw error;
+        }
+        if (current === this.#text) await rm(this.path, { force: true });
+    }
+}
+
+/** The lock at `path` as found, or undefined when it vanished meanwhile. */
+async function readLock(path: string): Promise<{ text: string; holder: string; stale: boolean } | undefined> {
+    let text: string;
+    let modifiedMs: number;
+    try {
+        const handle = await open(path, 'r');
+        try {
+            text = await handle.readFile('utf8');
+            modifiedMs = (await handle.stat()).mtimeMs;
+        } finally {
+            await handle.close();
+        }
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
+    }
+    const owner = parseOwner(text);
+    const since = owner === undefined ? modifiedMs : Date.parse(owner.createdAt);
+    const gone = owner?.host === hostname() && !isRunning(owner.pid);
+    return { text, holder: describe(owner, modifiedMs), stale: gone || Date.now() - since > LOCK_STALE_AFTER_MS };
+}
+
+function parseOwner(text: string): LockOwner | undefined {
+    try {
+        const value = JSON.parse(text) as Partial<LockOwner> | null;
+        if (
+            typeof value?.pid === 'number' &&
+            Number.isSafeInteger(value.pid) &&
+            value.pid > 0 &&
+            typeof value.host === 'string' &&
+            typeof value.createdAt === 'string' &&
+            !Number.isNaN(Date.parse(value.createdAt))
+        ) {
+            return value as LockOwner;
+        }
+    } catch {
+        // Empty (created, not yet written) or not ours: judged by its age.
+    }
+    return undefined;
+}
+
+function describe(owner: LockOwner | undefined, modifiedMs: number | undefined): string {
+    if (owner !== undefined) return `process ${owner.pid} on host ${owner.host} since ${owner.createdAt}`;
+    return modifiedMs === undefined ? 'another writer' : `an unknown writer since ${new Date(modifiedMs).toISOString()}`;
+}
+
+/** Whether a process with this pid runs on this host: signal 0 checks without sending anything (EPERM: it runs, as another user). */
+function isRunning(pid: number): boolean {
+    try {
+        process.kill(pid, 0);
+        return true;
+    } catch (error) {
+        return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+}
