@@ -4,14 +4,20 @@ import { publicKeyOf, type SandboxCertificate } from './SandboxCertificate.js';
 export interface RegisteredCertificate {
     readonly certificate: SandboxCertificate;
     readonly publicKey: KeyObject;
+    /** Registered, but refused until `acceptUnpropagated()`: a new key credential that has not reached all of Entra ID. */
+    unpropagated: boolean;
 }
 
 /** The app registration's key credentials (certificates) as Entra sees them, found by thumbprint header. */
 export class AppCertificates {
     readonly #registered: RegisteredCertificate[] = [];
 
-    register(certificate: SandboxCertificate): void {
-        this.#registered.push({ certificate, publicKey: publicKeyOf(certificate) });
+    register(certificate: SandboxCertificate, options: { readonly unpropagated?: boolean } = {}): void {
+        this.#registered.push({ certificate, publicKey: publicKeyOf(certificate), unpropagated: options.unpropagated === true });
+    }
+
+    acceptUnpropagated(): void {
+        for (const r of this.#registered) r.unpropagated = false;
     }
 
     /** Removes every certificate but the one with this SHA-1 thumbprint (undefined: removes all). */
@@ -19,6 +25,11 @@ export class AppCertificates {
         for (let i = this.#registered.length - 1; i >= 0; i--) {
             if (this.#registered[i]?.certificate.thumbprintSha1 !== thumbprintSha1) this.#registered.splice(i, 1);
         }
+    }
+
+    /** Whether this is the most recently registered certificate. */
+    isNewest(registered: RegisteredCertificate): boolean {
+        return this.#registered.at(-1) === registered;
     }
 
     /** By `x5t#S256` (preferred) or `x5t`, both base64url thumbprints of the DER certificate. */

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type ClientSecretStatus = 'valid' | 'revoked' | 'expired' | 'unknown';
+export type ClientSecretStatus = 'valid' | 'revoked' | 'expired' | 'unpropagated' | 'unknown';
 
 const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.~';
 
@@ -8,10 +8,14 @@ const SECRET_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 export class ClientSecrets {
     readonly #secrets: { value: string; status: Exclude<ClientSecretStatus, 'unknown'> }[] = [];
 
-    /** Adds a new valid secret shaped like Entra's (`xxx8Q~` + 34 characters) and returns it. */
-    add(): string {
+    /**
+     * Adds a new secret shaped like Entra's (`xxx8Q~` + 34 characters) and returns it. `unpropagated`: Graph has
+     * added it (addPassword answered) but the token endpoint refuses it until `acceptUnpropagated()`, as a new
+     * credential refused until it has reached every Entra ID region.
+     */
+    add(options: { readonly unpropagated?: boolean } = {}): string {
         const value = `${randomChars(3)}8Q~${randomChars(34)}`;
-        this.#secrets.push({ value, status: 'valid' });
+        this.#secrets.push({ value, status: options.unpropagated === true ? 'unpropagated' : 'valid' });
         return value;
     }
 
@@ -24,6 +28,10 @@ export class ClientSecrets {
 
     status(value: string): ClientSecretStatus {
         return this.#secrets.find((s) => s.value === value)?.status ?? 'unknown';
+    }
+
+    acceptUnpropagated(): void {
+        for (const s of this.#secrets) if (s.status === 'unpropagated') s.status = 'valid';
     }
 
     revokeAllBut(value: string): void {

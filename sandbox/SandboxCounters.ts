@@ -16,6 +16,11 @@ export class SandboxCounters {
     assertionReuses = 0;
     /** Assertions presented at or after their `exp` (accepted within Entra's clock skew, but a client should not). */
     expiredAssertions = 0;
+    /** Token requests refused because their client secret or certificate has not propagated yet (a rotation in progress). */
+    unpropagatedCredentialRejections = 0;
+    /** Token requests whose client secret or certificate Entra accepted: the newest one the app has, or an older one. */
+    newestCredentialAccepted = 0;
+    olderCredentialAccepted = 0;
     /** All Graph requests. */
     graphRequests = 0;
     /** Graph pages answered with 200. */
@@ -34,6 +39,9 @@ export class SandboxCounters {
         this.assertionTokenRequests = 0;
         this.assertionReuses = 0;
         this.expiredAssertions = 0;
+        this.unpropagatedCredentialRejections = 0;
+        this.newestCredentialAccepted = 0;
+        this.olderCredentialAccepted = 0;
         this.graphRequests = 0;
         this.graphPages = 0;
         this.jwksRequests = 0;

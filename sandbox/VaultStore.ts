@@ -30,7 +30,9 @@ export class VaultStore {
     ): SecretVersion | undefined {
         const entry = this.#secrets.get(name) ?? { versions: [], deleted: false };
         if (entry.deleted) return undefined;
-        const now = Math.floor(Date.now() / 1000);
+        // Key Vault's `created` has one-second resolution; versions written by a real rotation are seconds or days
+        // apart, so the stand-in keeps them apart too (tests rotate within a second).
+        const now = Math.max(Math.floor(Date.now() / 1000), (entry.versions.at(-1)?.created ?? 0) + 1);
         const secret: SecretVersion = {
             version: randomBytes(16).toString('hex'),
             value,
@@ -52,6 +54,13 @@ export class VaultStore {
         if (entry.deleted) return { kind: 'deleted' };
         const secret = version === undefined ? entry.versions.at(-1) : entry.versions.find((v) => v.version === version);
         return secret === undefined ? { kind: 'missing' } : { kind: 'found', secret };
+    }
+
+    /** Every version of a secret, oldest first (Key Vault lists them in no particular order; callers must not rely on one). */
+    versions(name: string): readonly SecretVersion[] | 'missing' | 'deleted' {
+        const entry = this.#secrets.get(name);
+        if (entry === undefined) return 'missing';
+        return entry.deleted ? 'deleted' : entry.versions;
     }
 
     softDelete(name: string): void {

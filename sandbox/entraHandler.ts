@@ -27,7 +27,7 @@ export function createEntraHandler(state: SandboxState): (exchange: ServiceExcha
                 tenantNotFound(state, exchange, tenant, 'invalid_tenant');
                 return;
             }
-            exchange.sendJson(200, openIdConfiguration(state), { 'cache-control': 'max-age=86400, private' });
+            exchange.sendJson(200, openIdConfiguration(state, reachedAt(state, exchange)), { 'cache-control': 'max-age=86400, private' });
         } else if (method === 'GET' && (route === 'discovery/v2.0/keys' || route === 'discovery/keys')) {
             state.counters.jwksRequests++;
             if (discoveryFault(state, exchange)) return;
@@ -173,8 +173,18 @@ async function token(state: SandboxState, exchange: ServiceExchange, tenant: str
     );
 }
 
-function openIdConfiguration(state: SandboxState): Record<string, unknown> {
-    const base = `${state.origins.entra}/${state.tenantId}`;
+/**
+ * The origin the client reached the stand-in at. Entra ID answers each of its hosts with metadata of that host
+ * (issuer, endpoints), so an authority spelled another way (`https://localhost.:port`) gets metadata that MSAL's
+ * issuer check accepts: whether a credential reaches the stand-in then depends only on MSAL's trust in the host.
+ */
+function reachedAt(state: SandboxState, exchange: ServiceExchange): string {
+    const host = exchange.header('host');
+    return host !== undefined && /^[\w.-]+:\d+$|^\[[\da-f:.]+\]:\d+$/i.test(host) ? `https://${host}` : state.origins.entra;
+}
+
+function openIdConfiguration(state: SandboxState, origin: string): Record<string, unknown> {
+    const base = `${origin}/${state.tenantId}`;
     return {
         token_endpoint: `${base}/oauth2/v2.0/token`,
         token_endpoint_auth_methods_supported: ['client_secret_post', 'private_key_jwt', 'client_secret_basic'],
@@ -303,7 +313,13 @@ function parseBasic(authorization: string | undefined): { clientId: string; clie
 /** Entra's answer to a client secret that is not (or no longer) valid; undefined when it is valid. */
 function secretRejection(state: SandboxState, clientSecret: string): { code: number; description: string } | undefined {
     const status = state.clientSecrets.status(clientSecret);
-    if (status === 'valid') return undefined;
+    if (status === 'valid') {
+        if (state.clientSecrets.current === clientSecret) state.counters.newestCredentialAccepted++;
+        else state.counters.olderCredentialAccepted++;
+        return undefined;
+    }
+    // A secret Graph added a moment ago: Entra answers as for a wrong one until it has propagated.
+    if (status === 'unpropagated') state.counters.unpropagatedCredentialRejections++;
     if (status === 'expired') {
         return {
             code: 7000222,

@@ -14,7 +14,7 @@ const INJECTED_ERRORS: Readonly<Record<number, { code: string; message: string }
     504: { code: 'GatewayTimeout', message: 'The operation timed out.' },
 };
 
-/** Key Vault secrets stand-in: challenge-based bearer auth, RBAC switch, get/set of secret versions. */
+/** Key Vault secrets stand-in: challenge-based bearer auth, RBAC switch, get/set of secret versions, the versions' list. */
 export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceExchange) => Promise<void> {
     return async (exchange) => {
         state.counters.keyVaultRequests++;
@@ -58,13 +58,15 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
         const name = decodeSegment(match[1]);
         const version = match[2] === undefined || match[2] === '' ? undefined : decodeSegment(match[2]);
         const method = exchange.req.method ?? '';
+        // GET /secrets/{name}/versions: the versions' metadata, no values (a version id is 32 hex characters).
+        const listing = method === 'GET' && version === 'versions';
         if (method !== 'GET' && !(method === 'PUT' && version === undefined)) {
             fail(405, { code: 'BadParameter', message: `The HTTP method '${method}' is not supported for this resource.` });
             return;
         }
 
         const claims = check.claims;
-        const action = method === 'GET' ? 'getSecret' : 'setSecret';
+        const action = listing ? 'readMetadata' : method === 'GET' ? 'getSecret' : 'setSecret';
         if (!state.keyVaultAccess || (claims.oid !== state.managedIdentityObjectId && claims.oid !== state.userAssignedObjectId)) {
             fail(403, {
                 code: 'Forbidden',
@@ -90,12 +92,11 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
             });
             return;
         }
-        const bundle = (secret: SecretVersion): Record<string, unknown> => ({
-            value: secret.value,
+        const item = (secret: SecretVersion): Record<string, unknown> => ({
             ...(secret.contentType !== undefined ? { contentType: secret.contentType } : {}),
             id: `${state.origins.keyVault}/secrets/${name}/${secret.version}`,
-            // A certificate's secret is managed by the certificate, and names its key.
-            ...(secret.managed ? { managed: true, kid: `${state.origins.keyVault}/keys/${name}/${secret.version}` } : {}),
+            // A certificate's secret is managed by the certificate.
+            ...(secret.managed ? { managed: true } : {}),
             attributes: {
                 enabled: secret.enabled,
                 created: secret.created,
@@ -105,6 +106,31 @@ export function createKeyVaultHandler(state: SandboxState): (exchange: ServiceEx
             },
             tags: secret.tags,
         });
+        // A secret bundle names the certificate's key too.
+        const bundle = (secret: SecretVersion): Record<string, unknown> => ({
+            value: secret.value,
+            ...item(secret),
+            ...(secret.managed ? { kid: `${state.origins.keyVault}/keys/${name}/${secret.version}` } : {}),
+        });
+
+        if (listing) {
+            const versions = state.vault.versions(name);
+            if (typeof versions === 'string') {
+                fail(404, { code: 'SecretNotFound', message: `A secret with (name/id) ${name} was not found in this key vault.` });
+                return;
+            }
+            const pageSize = Math.min(25, Math.max(1, Number(exchange.url.searchParams.get('maxresults') ?? 25) || 25));
+            const offset = Math.max(0, Number(exchange.url.searchParams.get('$skiptoken') ?? 0) || 0);
+            // Key Vault promises no order: these come by version id, so a client must sort by `created` itself.
+            const ordered = [...versions].sort((a, b) => a.version.localeCompare(b.version));
+            const next = offset + pageSize < ordered.length ? offset + pageSize : undefined;
+            const nextLink =
+                next === undefined
+                    ? null
+                    : `${state.origins.keyVault}/secrets/${name}/versions?api-version=${exchange.url.searchParams.get('api-version') ?? ''}&$skiptoken=${next}&maxresults=${pageSize}`;
+            exchange.sendJson(200, { value: ordered.slice(offset, offset + pageSize).map(item), nextLink }, headers);
+            return;
+        }
 
         if (method === 'PUT') {
             const body = parseSetSecretBody(await exchange.readBody());

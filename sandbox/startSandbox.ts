@@ -111,8 +111,12 @@ export interface Sandbox {
     expireDeltaTokens(answer: DeltaExpiryAnswer): void;
     /** Whether `/users/delta` replays users (within and across rounds, shuffled); default true. */
     setDeltaReplays(on: boolean): void;
-    /** New secret registered in Entra and written as a new Key Vault version; revokeOld (default true) retires older ones. */
-    rotateSecret(options?: { revokeOld?: boolean }): Promise<string>;
+    /**
+     * New secret registered in Entra and written as a new Key Vault version; revokeOld (default true) retires older ones.
+     * `unpropagated`: as `graph-app.sh rotate-secret` meets Azure, where Graph's addPassword answers at once but the
+     * token endpoint refuses the new secret (AADSTS7000215) until it has propagated: until `completePropagation()`.
+     */
+    rotateSecret(options?: { revokeOld?: boolean; unpropagated?: boolean }): Promise<string>;
     /** The current secret now fails with AADSTS7000222. */
     expireSecret(): void;
     /** App roles put in new Graph tokens; [] makes Graph answer 403. */
@@ -130,8 +134,16 @@ export interface Sandbox {
     /**
      * Key Vault renews the certificate: a new key and certificate, registered on the app and written as a new
      * version of the certificate's secret; revokeOld (default true) removes the older ones from the app.
+     * `unpropagated`: the order `graph-app.sh rotate-certificate` has in Azure: Key Vault makes the new version the
+     * latest at once, and Entra accepts it only once the hook has registered it and the registration has propagated
+     * (AADSTS700027 until then): until `completePropagation()`.
      */
-    rotateCertificate(options?: { revokeOld?: boolean; shape?: Partial<CertificateSecretShape> }): Promise<string>;
+    rotateCertificate(options?: { revokeOld?: boolean; shape?: Partial<CertificateSecretShape>; unpropagated?: boolean }): Promise<string>;
+    /**
+     * Entra ID accepts every unpropagated secret and certificate; revokeOld (default false) then retires all but the
+     * newest, as the hook does after ROTATE_GRACE_SECONDS.
+     */
+    completePropagation(options?: { revokeOld?: boolean }): void;
     /** A new version of the certificate's secret for the current certificate, in another shape (no key, a password...). */
     writeCertificateSecret(shape: Partial<CertificateSecretShape>): void;
     /** Removes every certificate from the app registration: assertions get AADSTS700027. */
@@ -241,11 +253,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             state.vault.set(certificateName, value, certificateShape.contentType, {}, true);
         }
     };
-    const adoptCertificate = (next: SandboxCertificate): void => {
+    const adoptCertificate = (next: SandboxCertificate, unpropagated = false): void => {
         clientCertificate = next;
         state.sensitive.push(...keyMaterialFingerprints(next));
-        state.appCertificates.register(next);
+        state.appCertificates.register(next, { unpropagated });
         writeCertificate();
+    };
+    /** An unpropagated credential cannot have replaced the old one yet: the hook removes it only after the grace period. */
+    const revokeOldDefault = (rotate: { readonly revokeOld?: boolean; readonly unpropagated?: boolean }): boolean => {
+        if (rotate.unpropagated === true && rotate.revokeOld === true) {
+            throw new RangeError(
+                'An unpropagated credential leaves the old one in place: revoke it with completePropagation({ revokeOld: true }).',
+            );
+        }
+        return rotate.revokeOld ?? rotate.unpropagated !== true;
     };
     adoptCertificate(clientCertificate);
     const defaultFederatedCredential: FederatedCredential = {
@@ -328,14 +349,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             state.delta.replays = on;
         },
         rotateSecret(rotate = {}) {
-            const value = state.clientSecrets.add();
-            if (rotate.revokeOld ?? true) state.clientSecrets.revokeAllBut(value);
-            if (state.vault.set(secretName, value) === undefined) {
-                // The rotate flow recreates a soft-deleted secret (recover + new version).
-                state.vault.purge(secretName);
-                state.vault.set(secretName, value);
-            }
-            return Promise.resolve(value);
+            // The Promise constructor turns a refused combination of options into a rejection.
+            return new Promise<string>((resolve) => {
+                const revokeOld = revokeOldDefault(rotate);
+                const value = state.clientSecrets.add({ unpropagated: rotate.unpropagated === true });
+                if (revokeOld) state.clientSecrets.revokeAllBut(value);
+                if (state.vault.set(secretName, value) === undefined) {
+                    // The rotate flow recreates a soft-deleted secret (recover + new version).
+                    state.vault.purge(secretName);
+                    state.vault.set(secretName, value);
+                }
+                resolve(value);
+            });
         },
         expireSecret: () => {
             state.clientSecrets.expireCurrent();
@@ -359,11 +384,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
             return clientCertificate;
         },
         async rotateCertificate(rotate = {}) {
+            const revokeOld = revokeOldDefault(rotate);
             const next = await createSandboxCertificate();
             certificateShape = { ...certificateShape, ...rotate.shape };
-            adoptCertificate(next);
-            if (rotate.revokeOld ?? true) state.appCertificates.removeAllBut(next.thumbprintSha1);
+            adoptCertificate(next, rotate.unpropagated === true);
+            if (revokeOld) state.appCertificates.removeAllBut(next.thumbprintSha1);
             return next.thumbprintSha1;
+        },
+        completePropagation(complete = {}) {
+            state.clientSecrets.acceptUnpropagated();
+            state.appCertificates.acceptUnpropagated();
+            if (complete.revokeOld === true) {
+                state.clientSecrets.revokeAllBut(state.clientSecrets.current);
+                state.appCertificates.removeAllBut(clientCertificate.thumbprintSha1);
+            }
         },
         writeCertificateSecret(shape) {
             certificateShape = { ...certificateShape, ...shape };

@@ -77,7 +77,8 @@ async function verifyCertificateAssertion(
     const thumbprint = Buffer.from(sent, 'base64url').toString('hex').toUpperCase();
     const keysOf = `Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '${clientId}'. Review the documentation at https://docs.microsoft.com/en-us/graph/deployments to determine the corresponding service endpoint and https://docs.microsoft.com/en-us/graph/api/application-get?view=graph-rest-1.0&tabs=http to build a query request URL, such as 'https://graph.microsoft.com/beta/applications/${clientId}'`;
     const registered = state.appCertificates.find(header);
-    if (registered === undefined) {
+    if (registered?.unpropagated === true) state.counters.unpropagatedCredentialRejections++;
+    if (registered === undefined || registered.unpropagated) {
         return invalidClient(
             700027,
             `Client assertion contains an invalid signature. [Reason - The key was not found., Thumbprint of key used by client: '${thumbprint}', ${keysOf}]`,
@@ -119,6 +120,8 @@ async function verifyCertificateAssertion(
     // The documentation lets an assertion "be used until" exp (MSAL Node reuses one for 10 minutes): count, accept.
     if (state.assertionIds.has(claims.jti)) state.counters.assertionReuses++;
     state.assertionIds.set(claims.jti, claims.exp ?? 0);
+    if (state.appCertificates.isNewest(registered)) state.counters.newestCredentialAccepted++;
+    else state.counters.olderCredentialAccepted++;
     return undefined;
 }
 

@@ -28,14 +28,16 @@
 #   keyVaultSecret: a client secret (GRAPH_CLIENT_SECRET_DAYS, default 180) piped straight into Key Vault as
 #     GRAPH_CLIENT_SECRET_NAME, unless the vault's secret still belongs to a live credential. A tenant whose
 #     app management policy refuses secrets (CredentialTypeNotAllowedAsPerAppPolicy) stops the run with the
-#     switch to managedIdentity.
+#     switch to managedIdentity; one that caps their lifetime (CredentialInvalidLifetimeAsPerAppPolicy), with
+#     a shorter GRAPH_CLIENT_SECRET_DAYS (GRAPH_CLIENT_CERTIFICATE_MONTHS for certificates).
 #   keyVaultCertificate: a certificate generated inside Key Vault (GRAPH_CLIENT_CERTIFICATE_NAME, exportable
 #     RSA key, PEM, GRAPH_CLIENT_CERTIFICATE_MONTHS, default 12) whose public part is registered on the app.
 #   managedIdentity: a federated identity credential that trusts the function's user-assigned identity
 #     (issuer {AUTHORITY_HOST}/{tenant}/v2.0, subject its principal id, audience of the cloud). No secret.
 # rotate-secret / rotate-certificate: a new credential and Key Vault version, then, after
-#   ROTATE_GRACE_SECONDS (default 600: longer than SECRET_CACHE_TTL_SECONDS and Entra ID's propagation),
-#   the previous credential is removed by its keyId. The app picks the new version up without a restart.
+#   ROTATE_GRACE_SECONDS (default 600: longer than Entra ID's propagation plus the app's 2-minute retry of a
+#   refused new value), the previous credential is removed by its keyId. The vault's new version exists before
+#   Entra ID accepts it; the app keeps the previous credential until it does, then switches, without a restart.
 # verify: GET /api/users?top=1 with the function key, or with API_AUDIENCE set, with the signed-in
 #   identity's Entra ID token for the API (it needs the app role); retries while Entra ID does not yet honour a new
 #   federated or key credential (AADSTS70021/700027) and while the platform starts, for up to

@@ -20,6 +20,8 @@ export interface GraphCredential {
     readonly key: string;
     /** The part of MSAL's `auth` options that carries the credential. */
     readonly msal: Pick<NodeAuthOptions, 'clientSecret' | 'clientCertificate' | 'clientAssertion'>;
+    /** The Key Vault version it was read from; undefined with the managed identity. */
+    readonly vaultVersion?: string;
     facts(): CredentialFacts;
 }
 
@@ -30,6 +32,11 @@ export interface GraphCredential {
 export interface GraphCredentialSource {
     readonly kind: GraphCredentialKind;
     getCredential(options?: { readonly refresh?: boolean }): Promise<GraphCredential>;
+    /**
+     * The value a rotation replaced: the newest Key Vault version before `newer`'s that is enabled and valid, or
+     * undefined (none, or a kind without versions). Read while Entra ID does not accept `newer` yet.
+     */
+    getEarlierCredential(newer: GraphCredential): Promise<GraphCredential | undefined>;
     /** Entra ID rejected this credential in a way a newer value (rotated in Key Vault) can fix. */
     isStaleCredentialError(error: unknown): boolean;
     /** Entra ID has not caught up with a new registration yet (fresh federated credential): retry with backoff. */

@@ -34,12 +34,24 @@ export class KeyVaultCertificateCredentialSource implements GraphCredentialSourc
 
     async getCredential(options: { readonly refresh?: boolean } = {}): Promise<GraphCredential> {
         const secret = await this.#secrets.getSecret(options);
-        if (this.#parsed?.secret.value !== secret.value) {
-            const certificate = await parseCertificateSecret(secret, this.#context);
-            registerSensitiveValue(certificate.privateKeyPem);
-            this.#parsed = { secret, certificate };
-        }
-        const { certificate } = this.#parsed;
+        if (this.#parsed?.secret.value !== secret.value) this.#parsed = { secret, certificate: await this.#parse(secret) };
+        return this.#credentialOf(secret, this.#parsed.certificate);
+    }
+
+    /** Not cached: read once, when a cold instance meets a version Entra ID does not accept yet. */
+    async getEarlierCredential(newer: GraphCredential): Promise<GraphCredential | undefined> {
+        if (newer.vaultVersion === undefined) return undefined;
+        const secret = await this.#secrets.getEarlierSecret(newer.vaultVersion);
+        return secret === undefined ? undefined : this.#credentialOf(secret, await this.#parse(secret));
+    }
+
+    async #parse(secret: ClientSecret): Promise<ClientCertificate> {
+        const certificate = await parseCertificateSecret(secret, this.#context);
+        registerSensitiveValue(certificate.privateKeyPem);
+        return certificate;
+    }
+
+    #credentialOf(secret: ClientSecret, certificate: ClientCertificate): GraphCredential {
         const description = `certificate ${certificate.subject} (SHA-1 thumbprint ${certificate.thumbprintSha1}, Key Vault version ${secret.version}, expires ${certificate.notAfter.toISOString()})`;
         return {
             key: `${certificate.thumbprintSha256}:${secret.version}`,
@@ -50,6 +62,7 @@ export class KeyVaultCertificateCredentialSource implements GraphCredentialSourc
                     x5c: certificate.chainPem,
                 },
             },
+            vaultVersion: secret.version,
             facts: () => ({ kind: this.kind, description, thumbprintSha1: certificate.thumbprintSha1 }),
         };
     }

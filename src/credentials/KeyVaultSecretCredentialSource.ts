@@ -1,4 +1,4 @@
-import type { ClientSecretSource } from '../secret/ClientSecret.js';
+import type { ClientSecret, ClientSecretSource } from '../secret/ClientSecret.js';
 import { aadstsCodeOf } from '../token/toTokenError.js';
 import type { GraphCredential, GraphCredentialSource } from './GraphCredential.js';
 
@@ -15,11 +15,21 @@ export class KeyVaultSecretCredentialSource implements GraphCredentialSource {
     }
 
     async getCredential(options: { readonly refresh?: boolean } = {}): Promise<GraphCredential> {
-        const secret = await this.#secrets.getSecret(options);
+        return this.#credentialOf(await this.#secrets.getSecret(options));
+    }
+
+    async getEarlierCredential(newer: GraphCredential): Promise<GraphCredential | undefined> {
+        if (newer.vaultVersion === undefined) return undefined;
+        const secret = await this.#secrets.getEarlierSecret(newer.vaultVersion);
+        return secret === undefined ? undefined : this.#credentialOf(secret);
+    }
+
+    #credentialOf(secret: ClientSecret): GraphCredential {
         const description = `client secret version ${secret.version}`;
         return {
             key: secret.value,
             msal: { clientSecret: secret.value },
+            vaultVersion: secret.version,
             facts: () => ({ kind: this.kind, description }),
         };
     }

@@ -66,6 +66,11 @@ export class ManagedIdentityCredentialSource implements GraphCredentialSource {
         return Promise.resolve(this.#credential);
     }
 
+    /** One identity, no versions: nothing earlier to fall back to. */
+    getEarlierCredential(): Promise<GraphCredential | undefined> {
+        return Promise.resolve(undefined);
+    }
+
     /** The identity's token for the federation audience, from this cache while it is fresh. */
     assertion(): Promise<string> {
         if (this.#cached !== undefined && this.#now() < this.#cached.refreshAt) return Promise.resolve(this.#cached.token);

@@ -5,12 +5,16 @@
  */
 const GLOBAL = 'api://AzureADTokenExchange';
 
-/** Login hosts of the two national clouds with their own audience; the aliases are msal-common's (AuthorityMetadata.ts). */
+/**
+ * The login host of each national cloud with its own audience. One truth with the post-provision hook's
+ * `federation_audience` (scripts/postprovision/lib/common.sh), which registers the federated credential, and
+ * main.bicep's login hosts (graphHostsByAuthorityHost): test/infra/cloudEndpoints.test.ts reads all three.
+ * Only the canonical hosts: with an alias (login.usgovcloudapi.net) the credential's issuer, `{AUTHORITY_HOST}/{tenant}/v2.0`,
+ * would not be the one in the identity's tokens either.
+ */
 const AUDIENCE_BY_HOST: Readonly<Record<string, string>> = {
     'login.microsoftonline.us': 'api://AzureADTokenExchangeUSGov',
-    'login.usgovcloudapi.net': 'api://AzureADTokenExchangeUSGov',
     'login.chinacloudapi.cn': 'api://AzureADTokenExchangeChina',
-    'login.partner.microsoftonline.cn': 'api://AzureADTokenExchangeChina',
 };
 
 /** Derives the federation audience from AUTHORITY_HOST; any other host (global cloud, sandbox) gets the global one. */

@@ -5,10 +5,15 @@ import { AppError, type AppErrorCode, type AppErrorOptions } from './AppError.js
 export class ConfigurationError extends AppError {
     readonly settings: readonly string[];
     readonly problems: readonly { readonly name: string; readonly problem: string }[];
-    constructor(problems: readonly { readonly name: string; readonly problem: string }[]) {
+    /** `hint`: a fix more precise than "set these settings", for a value found wrong only when used. */
+    constructor(
+        problems: readonly { readonly name: string; readonly problem: string }[],
+        options: { readonly hint?: string; readonly cause?: unknown } = {},
+    ) {
         super('ConfigurationInvalid', `Invalid configuration: ${problems.map((p) => `${p.name} ${p.problem}`).join('; ')}`, {
             status: 500,
-            hint: 'Set these app settings (local.settings.json Values when running locally).',
+            hint: options.hint ?? 'Set these app settings (local.settings.json Values when running locally).',
+            cause: options.cause,
         });
         this.settings = problems.map((p) => p.name);
         this.problems = problems;

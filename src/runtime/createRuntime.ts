@@ -12,6 +12,7 @@ import type { KeyRing } from '../keyRing/KeyRing.js';
 import type { Logger } from '../logging/Logger.js';
 import { createKeyVaultCredential } from '../secret/createKeyVaultCredential.js';
 import { KeyVaultSecretSource } from '../secret/KeyVaultSecretSource.js';
+import type { BackoffOptions } from '../retry/computeBackoff.js';
 import { GraphTokenProvider, type PropagationRetryOptions } from '../token/GraphTokenProvider.js';
 import { UsersService } from '../users/UsersService.js';
 import { createPageTokenKeyRing } from './createPageTokenKeyRing.js';
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
     readonly tokenTimeoutMs?: number;
     /** AADSTS70021 retries before the first token (tests shorten them). */
     readonly propagationRetry?: PropagationRetryOptions;
+    /** When a newer credential Entra ID refused is tried again (tests shorten it). */
+    readonly newCredentialRetry?: BackoffOptions;
     /**
      * The page-token keys. Default: the ring in the export storage when it is configured, else one
      * in this process's memory (with a warning). The CLI, which never prints tokens, passes its own.
@@ -55,6 +58,7 @@ export function createRuntime(env: Environment, options: RuntimeOptions = {}): R
         ...(options.logger === undefined ? {} : { logger: options.logger }),
         ...(options.tokenTimeoutMs === undefined ? {} : { timeoutMs: options.tokenTimeoutMs }),
         ...(options.propagationRetry === undefined ? {} : { propagationRetry: options.propagationRetry }),
+        ...(options.newCredentialRetry === undefined ? {} : { newCredentialRetry: options.newCredentialRetry }),
     });
     const graph = new GraphClient({
         graphEndpoint: settings.graphEndpoint,

@@ -10,4 +10,9 @@ export interface ClientSecret {
 export interface ClientSecretSource {
     /** `refresh: true` bypasses the cache (used after Entra rejected the cached secret). */
     getSecret(options?: { readonly refresh?: boolean }): Promise<ClientSecret>;
+    /**
+     * The newest version created before `version` that is enabled and within its validity, or undefined when there
+     * is none: what a rotation replaced, while Entra ID does not accept the new one yet. Not cached.
+     */
+    getEarlierSecret(version: string): Promise<ClientSecret | undefined>;
 }

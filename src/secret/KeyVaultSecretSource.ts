@@ -1,12 +1,17 @@
-import type { KeyVaultSecret } from '@azure/keyvault-secrets';
+import type { KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets';
 import { registerSensitiveValue } from '../errors/sanitizeText.js';
 import type { ClientSecret, ClientSecretSource } from './ClientSecret.js';
 import { toSecretError, type SecretPurpose } from './toSecretError.js';
 
 /** The part of `SecretClient` used here, so unit tests can pass a stand-in without a vault. */
 export interface SecretReader {
-    getSecret(name: string, options?: { abortSignal?: AbortSignal }): Promise<KeyVaultSecret>;
+    getSecret(name: string, options?: { version?: string; abortSignal?: AbortSignal }): Promise<KeyVaultSecret>;
+    /** Metadata of every version, no values (Key Vault Secrets User includes it: secrets/readMetadata). */
+    listPropertiesOfSecretVersions(name: string, options?: { abortSignal?: AbortSignal }): AsyncIterable<SecretProperties>;
 }
+
+/** Versions looked at for an earlier one: rotations months apart leave few, and the bound keeps the listing short. */
+const MAX_VERSIONS_LISTED = 100;
 
 export interface KeyVaultSecretSourceOptions {
     readonly reader: SecretReader;
@@ -57,12 +62,52 @@ export class KeyVaultSecretSource implements ClientSecretSource {
         return promise;
     }
 
+    async getEarlierSecret(version: string): Promise<ClientSecret | undefined> {
+        const { reader, secretName, timeoutMs = 15_000 } = this.#options;
+        const versions: SecretProperties[] = [];
+        try {
+            for await (const properties of reader.listPropertiesOfSecretVersions(secretName, {
+                abortSignal: AbortSignal.timeout(timeoutMs),
+            })) {
+                versions.push(properties);
+                if (versions.length >= MAX_VERSIONS_LISTED) break;
+            }
+        } catch (error) {
+            throw toSecretError(error, this.#options);
+        }
+        const created = versions.find((v) => v.version === version)?.createdOn?.getTime();
+        if (created === undefined) return undefined;
+        const now = this.#now();
+        // Key Vault lists versions in no promised order; `created` (one-second resolution) orders them. A version
+        // created in the same second is not known to be earlier.
+        const usable = versions.filter(
+            (v) =>
+                v.version !== undefined &&
+                v.enabled !== false &&
+                (v.createdOn?.getTime() ?? Infinity) < created &&
+                (v.expiresOn === undefined || v.expiresOn.getTime() > now) &&
+                (v.notBefore === undefined || v.notBefore.getTime() <= now),
+        );
+        const earlier = usable.sort((a, b) => (b.createdOn?.getTime() ?? 0) - (a.createdOn?.getTime() ?? 0))[0]?.version;
+        return earlier === undefined ? undefined : this.#fetch(earlier);
+    }
+
     async #read(): Promise<ClientSecret> {
+        const result = await this.#fetch(undefined);
+        this.#cached = { secret: result, expiresAt: this.#now() + this.#options.ttlSeconds * 1000 };
+        return result;
+    }
+
+    /** One version (undefined: the latest). */
+    async #fetch(version: string | undefined): Promise<ClientSecret> {
         const { reader, secretName, timeoutMs = 15_000 } = this.#options;
         this.#reads += 1;
         let secret: KeyVaultSecret;
         try {
-            secret = await reader.getSecret(secretName, { abortSignal: AbortSignal.timeout(timeoutMs) });
+            secret = await reader.getSecret(secretName, {
+                ...(version === undefined ? {} : { version }),
+                abortSignal: AbortSignal.timeout(timeoutMs),
+            });
         } catch (error) {
             throw toSecretError(error, this.#options);
         }
@@ -71,8 +116,6 @@ export class KeyVaultSecretSource implements ClientSecretSource {
             throw toSecretError({ secretEmpty: true }, this.#options);
         }
         registerSensitiveValue(value);
-        const result: ClientSecret = { value, version: secret.properties.version ?? 'unknown', contentType: secret.properties.contentType };
-        this.#cached = { secret: result, expiresAt: this.#now() + this.#options.ttlSeconds * 1000 };
-        return result;
+        return { value, version: secret.properties.version ?? 'unknown', contentType: secret.properties.contentType };
     }
 }

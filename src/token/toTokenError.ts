@@ -1,13 +1,17 @@
-import { TokenError } from '../errors/errorClasses.js';
+import { ConfigurationError, TokenError } from '../errors/errorClasses.js';
+import { msalAuthority } from './msalAuthority.js';
 import type { AppErrorCode } from '../errors/AppError.js';
 import type { CredentialFacts } from '../credentials/GraphCredential.js';
+import type { GraphCredentialKind } from '../config/CoreSettings.js';
 
 export interface TokenContext {
     readonly tenantId: string;
     readonly clientId: string;
     readonly authorityHost: string;
-    /** The credential Entra ID judged, when there was one: its errors name it. */
+    /** The credential Entra ID judged, when there was one: its errors name it, and its kind picks the fix. */
     readonly credential?: CredentialFacts;
+    /** Token requests made for a federated credential that had not propagated yet (1: no retry). */
+    readonly propagationAttempts?: number;
 }
 
 interface MsalLikeError {
@@ -31,6 +35,23 @@ export function aadstsCodeOf(error: unknown): number | undefined {
 }
 
 const TRANSIENT_ERROR_CODES = new Set(['temporarily_unavailable', 'service_unavailable', 'network_error', 'endpoints_resolution_error']);
+/**
+ * MSAL wraps every failure to resolve the authority into endpoints_resolution_error and drops the cause
+ * (msal-common AuthorityFactory.createDiscoveredInstance): an unreachable network and an untrusted host look the
+ * same. For a host MSAL has built-in metadata for (or a trusted loopback emulator) only the network can fail;
+ * for any other host, instance discovery refused it (untrusted_authority) or could not ask: AUTHORITY_HOST is wrong.
+ */
+const AUTHORITY_RESOLUTION_CODES = new Set(['endpoints_resolution_error', 'untrusted_authority']);
+
+/** AUTHORITY_HOST is not an authority MSAL trusts: it failed instance discovery, and no credential was sent to it. */
+function isUntrustedAuthorityError(error: unknown, authorityHost: string): boolean {
+    const code = (error as MsalLikeError | undefined)?.errorCode;
+    return (
+        typeof code === 'string' &&
+        AUTHORITY_RESOLUTION_CODES.has(code) &&
+        msalAuthority(authorityHost, 'x').validation === 'instanceDiscovery'
+    );
+}
 /** AADSTS90033: transient error. AADSTS90055: tenant throttling. */
 const AADSTS_TRANSIENT = 90033;
 const AADSTS_THROTTLED = 90055;
@@ -41,8 +62,8 @@ export function isThrottledTokenError(error: unknown): boolean {
 }
 
 /** Entra ID outages (5xx, AADSTS90033), timeouts and network failures: worth a prompt retry. */
-export function isTransientTokenError(error: unknown): boolean {
-    if (isThrottledTokenError(error)) return false;
+export function isTransientTokenError(error: unknown, authorityHost: string): boolean {
+    if (isThrottledTokenError(error) || isUntrustedAuthorityError(error, authorityHost)) return false;
     const e = (error ?? {}) as MsalLikeError;
     if (typeof e.status === 'number' && e.status >= 500) return true;
     if (typeof e.errorCode === 'string' && TRANSIENT_ERROR_CODES.has(e.errorCode)) return true;
@@ -65,18 +86,41 @@ const thumbprint = (c: TokenContext): string =>
 const CERTIFICATE_FIX = (c: TokenContext): string =>
     `Register the Key Vault certificate GRAPH_CLIENT_CERTIFICATE_NAME${thumbprint(c)} on app registration ${c.clientId} (Certificates & secrets), or renew and register it: \`bash scripts/postprovision/graph-app.sh rotate-certificate\`.`;
 
-const hints: Readonly<Record<number, { code: AppErrorCode; message: Text; hint: Text }>> = {
+const retried = (c: TokenContext): string =>
+    (c.propagationAttempts ?? 1) > 1
+        ? `The app asked ${c.propagationAttempts} times, with backoff, in case a credential created in the last minutes was still propagating.`
+        : 'A federated credential created or changed in the last minutes may still be propagating (the app waits for that only until its first token): try again in a few minutes.';
+
+interface Hint {
+    readonly code: AppErrorCode;
+    readonly message: Text;
+    readonly hint: Text;
+    /** The GRAPH_CREDENTIAL modes this reading applies to (the first match wins); unset: every mode. */
+    readonly modes?: readonly GraphCredentialKind[];
+}
+
+const SECRET: readonly GraphCredentialKind[] = ['keyVaultSecret'];
+const CERTIFICATE: readonly GraphCredentialKind[] = ['keyVaultCertificate'];
+const FEDERATION: readonly GraphCredentialKind[] = ['managedIdentity'];
+
+/**
+ * By AADSTS code; a code whose cause and fix depend on the credential has one reading per mode. A code read in
+ * a mode none of its readings is for falls back to Entra ID's own text (TokenRequestFailed).
+ */
+const hints: Readonly<Record<number, Hint | readonly Hint[]>> = {
     700016: {
         code: 'TokenAppNotFound',
         message: 'Entra ID has no application with GRAPH_CLIENT_ID in tenant GRAPH_TENANT_ID (AADSTS700016).',
         hint: 'Check GRAPH_CLIENT_ID and GRAPH_TENANT_ID; the app must be registered in (or consented to by) that tenant.',
     },
     7000215: {
+        modes: SECRET,
         code: 'TokenInvalidClientSecret',
         message: 'Entra ID rejected the client secret from Key Vault (AADSTS7000215: invalid client secret).',
         hint: 'Write the secret VALUE (not its id) to Key Vault: run `scripts/postprovision/graph-app.sh rotate-secret`.',
     },
     7000222: {
+        modes: SECRET,
         code: 'TokenClientSecretExpired',
         message: 'The client secret in Key Vault has expired (AADSTS7000222).',
         hint: 'Create a new secret and write it to Key Vault: `scripts/postprovision/graph-app.sh rotate-secret`.',
@@ -107,55 +151,74 @@ const hints: Readonly<Record<number, { code: AppErrorCode; message: Text; hint: 
         hint: 'Enable the service principal ("Enabled for users to sign in") in Enterprise applications.',
     },
     700027: {
+        modes: CERTIFICATE,
         code: 'TokenCertificateRejected',
         message: (c) =>
             `Entra ID does not accept the certificate${thumbprint(c)}: it is not registered on the app, or has expired (AADSTS700027), and Key Vault holds no newer one.`,
         hint: CERTIFICATE_FIX,
     },
     7000274: {
+        modes: CERTIFICATE,
         code: 'TokenCertificateRejected',
         message: (c) =>
             `Entra ID found the certificate${thumbprint(c)} but its key did not verify the assertion's signature (AADSTS7000274): the private key in Key Vault does not belong to the registered certificate.`,
         hint: CERTIFICATE_FIX,
     },
-    700024: {
-        code: 'TokenCertificateRejected',
-        message: 'Entra ID found the client assertion outside its valid time range (AADSTS700024): check the clock of this host.',
-        hint: 'The clock must be within minutes of UTC. If it is, renew the certificate: `bash scripts/postprovision/graph-app.sh rotate-certificate`.',
-    },
+    700024: [
+        {
+            modes: CERTIFICATE,
+            code: 'TokenCertificateRejected',
+            message:
+                'Entra ID found the client assertion (signed with the certificate) outside its valid time range (AADSTS700024): check the clock of this host.',
+            hint: 'The clock must be within minutes of UTC. If it is, renew the certificate: `bash scripts/postprovision/graph-app.sh rotate-certificate`.',
+        },
+        {
+            modes: FEDERATION,
+            code: 'TokenRequestFailed',
+            message: (c) =>
+                `Entra ID found the token of managed identity ${c.credential?.identityClientId ?? 'AZURE_CLIENT_ID'}, the client assertion, outside its valid time range (AADSTS700024).`,
+            hint: 'The app renews the identity token 5 minutes before it expires, so check the clock of this host (within minutes of UTC). If it persists, restart the function app: the identity endpoint then issues a new token.',
+        },
+    ],
     7000214: {
+        modes: CERTIFICATE,
         code: 'TokenCertificateRejected',
         message: (c) => `The certificate${thumbprint(c)} has been revoked (AADSTS7000214).`,
         hint: CERTIFICATE_FIX,
     },
     7000277: {
+        modes: CERTIFICATE,
         code: 'TokenCertificateRejected',
         message: (c) => `The certificate${thumbprint(c)} was revoked (AADSTS7000277).`,
         hint: CERTIFICATE_FIX,
     },
     1000502: {
+        modes: CERTIFICATE,
         code: 'TokenCertificateRejected',
         message: (c) => `The certificate${thumbprint(c)} is outside its validity period (AADSTS1000502).`,
         hint: CERTIFICATE_FIX,
     },
     70021: {
+        modes: FEDERATION,
         code: 'TokenFederatedCredentialMismatch',
-        message: (c) =>
-            `No federated credential of the app matches ${federationValues(c)} (AADSTS70021). A credential created in the last minutes may still be propagating; the app retried with backoff.`,
+        message: (c) => `No federated credential of the app matches ${federationValues(c)} (AADSTS70021). ${retried(c)}`,
         hint: FEDERATION_FIX,
     },
     700211: {
+        modes: FEDERATION,
         code: 'TokenFederatedCredentialMismatch',
         message: (c) => `No federated credential of the app has the issuer the identity presented: ${federationValues(c)} (AADSTS700211).`,
         hint: FEDERATION_FIX,
     },
     700212: {
+        modes: FEDERATION,
         code: 'TokenFederatedCredentialMismatch',
         message: (c) =>
             `No federated credential of the app has the audience the identity presented: ${federationValues(c)} (AADSTS700212).`,
         hint: FEDERATION_FIX,
     },
     700213: {
+        modes: FEDERATION,
         code: 'TokenFederatedCredentialMismatch',
         message: (c) =>
             `No federated credential of the app has the subject the identity presented: ${federationValues(c)} (AADSTS700213). A system-assigned identity, or another user-assigned one than the credential names, gives this.`,
@@ -164,8 +227,22 @@ const hints: Readonly<Record<number, { code: AppErrorCode; message: Text; hint: 
 };
 
 /** Maps what MSAL threw to an error that names the cause and the fix. */
-export function toTokenError(error: unknown, context: TokenContext): TokenError {
+export function toTokenError(error: unknown, context: TokenContext): TokenError | ConfigurationError {
     if (error instanceof TokenError) return error;
+    if (isUntrustedAuthorityError(error, context.authorityHost)) {
+        return new ConfigurationError(
+            [
+                {
+                    name: 'AUTHORITY_HOST',
+                    problem: `(${context.authorityHost}) is not an Entra ID authority MSAL trusts: instance discovery at login.microsoftonline.com did not confirm it, so no credential was sent to it`,
+                },
+            ],
+            {
+                cause: error,
+                hint: "Set AUTHORITY_HOST to your cloud's login host: https://login.microsoftonline.com, https://login.microsoftonline.us (US Government) or https://login.chinacloudapi.cn (China). If it is one already, the app could not reach login.microsoftonline.com for instance discovery: check outbound network rules.",
+            },
+        );
+    }
     const e = (error ?? {}) as MsalLikeError;
     const aadsts = aadstsCodeOf(error);
     const correlation = typeof e.correlationId === 'string' && e.correlationId !== '' ? e.correlationId : undefined;
@@ -174,7 +251,7 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
         ...(aadsts === undefined ? {} : { aadstsCode: aadsts }),
         ...(correlation === undefined ? {} : { requestId: correlation }),
     };
-    const known = aadsts === undefined ? undefined : hints[aadsts];
+    const known = aadsts === undefined ? undefined : hintFor(aadsts, context.credential?.kind);
     if (known !== undefined) {
         const text = (t: Text): string => (typeof t === 'string' ? t : t(context));
         return new TokenError(known.code, `${text(known.message)} (client ${context.clientId}, tenant ${context.tenantId})`, {
@@ -185,7 +262,7 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
     const errorCode = typeof e.errorCode === 'string' ? e.errorCode : undefined;
     const detail = [e.errorMessage, e.message].find((m): m is string => typeof m === 'string') ?? String(error);
     const throttled = isThrottledTokenError(error);
-    if (throttled || isTransientTokenError(error) || (aadsts === undefined && typeof e.status !== 'number')) {
+    if (throttled || isTransientTokenError(error, context.authorityHost) || (aadsts === undefined && typeof e.status !== 'number')) {
         return new TokenError(
             'TokenEndpointUnavailable',
             `The token endpoint at ${context.authorityHost} is unavailable: ${firstLine(detail)}`,
@@ -205,6 +282,14 @@ export function toTokenError(error: unknown, context: TokenContext): TokenError 
             hint: 'See the AADSTS code at https://login.microsoftonline.com/error and docs/troubleshooting.md.',
         },
     );
+}
+
+/** The reading of `aadsts` for this mode; every reading applies when the mode is not known. */
+function hintFor(aadsts: number, kind: GraphCredentialKind | undefined): Hint | undefined {
+    const entry = hints[aadsts];
+    if (entry === undefined) return undefined;
+    const readings: readonly Hint[] = Array.isArray(entry) ? entry : [entry as Hint];
+    return readings.find((h) => kind === undefined || h.modes === undefined || h.modes.includes(kind));
 }
 
 function firstLine(text: string): string {

@@ -25,6 +25,7 @@ const required = {
 /** Constructing the provider must not read the secret; any call here is a bug. */
 const noSecrets: ClientSecretSource = {
     getSecret: () => Promise.reject(new Error('the token provider read the secret during construction')),
+    getEarlierSecret: () => Promise.reject(new Error('the token provider read the secret during construction')),
 };
 
 // Checked against Microsoft Graph "National cloud deployments" (learn.microsoft.com/graph/deployments).

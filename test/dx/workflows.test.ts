@@ -111,9 +111,36 @@ test('deploy.yml signs in with OIDC and stores no secret', () => {
     }
     assert.match(deploy, /^\s+environment:\s*\S+/m, 'the deploy job needs an environment (approvals)');
     assert.match(deploy, /workflow_dispatch:/);
-    assert.match(deploy, /push:\s+branches:\s*\[main\]/);
     // The post-provision hook drives the Azure CLI, which needs its own OIDC sign-in.
     assert.match(deploy, /uses:\s*azure\/login@v2/);
+});
+
+test('deploy.yml runs only after CI passed on a push to main, and deploys the commit CI tested', () => {
+    const deploy = readDoc('.github/workflows/deploy.yml');
+    const ciName = /^name:\s*(.+)$/m.exec(readDoc('.github/workflows/ci.yml'))?.[1]?.trim();
+    assert.ok(ciName, 'ci.yml has no name');
+    const on = /^on:\n((?: {2}.*\n|\n)+)/m.exec(deploy)?.[1] ?? '';
+    // No trigger that runs in parallel with CI: a commit failing lint or tests must never be deployed.
+    assert.doesNotMatch(on, /^ {2}(push|pull_request\w*|schedule):/m, `deploy.yml triggers:\n${on}`);
+    assert.deepEqual(
+        [...on.matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]),
+        ['workflow_dispatch', 'workflow_run'],
+    );
+    assert.match(on, new RegExp(`workflow_run:\\s+workflows:\\s*\\[${ciName}\\]\\s+types:\\s*\\[completed\\]\\s+branches:\\s*\\[main\\]`));
+    // The job runs for a successful CI of a push in this repository (a fork's pull request can name its branch main).
+    const condition = /^ {4}if:\s*>-?\n((?: {6}.*\n)+)/m.exec(deploy)?.[1]?.replace(/\s+/g, ' ') ?? '';
+    for (const clause of [
+        "github.event_name == 'workflow_dispatch' ||",
+        "github.event.workflow_run.conclusion == 'success'",
+        "github.event.workflow_run.event == 'push'",
+        'github.event.workflow_run.head_repository.full_name == github.repository',
+    ]) {
+        assert.ok(condition.includes(clause), `the deploy job's if: lacks ${clause}: ${condition}`);
+    }
+    assert.match(
+        deploy,
+        /uses:\s*actions\/checkout@v4\s+with:\s+ref:\s*\$\{\{ github\.event\.workflow_run\.head_sha \|\| github\.sha \}\}/,
+    );
 });
 
 test('dependabot.yml updates npm and GitHub Actions weekly and groups the Azure SDK', () => {

@@ -3,14 +3,18 @@
  * deployed to (`environment()`), a cloud without a known Microsoft Graph fails the deployment instead of
  * silently getting the global one, and a known authority is never paired with another cloud's Graph.
  * The template's own expressions are evaluated (test/infra/armExpression.ts) for each cloud's
- * environment(); the expected pairs are docs/national-clouds.md's table.
+ * environment(); the expected pairs are docs/national-clouds.md's table. The federation audience per login
+ * host has one truth in three places (the app, the hook that registers the credential, main.bicep's login hosts):
+ * they are compared here.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { codeIn, readDoc, tableWithColumns } from '../dx/markdownTable.js';
 import { ArmFailure, evaluate } from './armExpression.js';
 import { azdParameters } from './azdParameters.js';
-import { armOrSkip, moduleParams, type Json } from './tools.js';
+import { armOrSkip, moduleParams, repoRoot, run, type Json } from './tools.js';
+import { join } from 'node:path';
+import { federationAudience } from '../../src/credentials/federationAudience.js';
 
 /** environment().name and authentication.loginEndpoint as ARM reports them per cloud. */
 const CLOUDS = {
@@ -122,5 +126,37 @@ describe('Bicep endpoints by cloud', () => {
                 `${cloud} ${JSON.stringify(dotenv)}`,
             );
         }
+    });
+});
+
+/** The audience the post-provision hook registers on the federated credential for this AUTHORITY_HOST. */
+function hookAudience(authorityHost: string): string {
+    const common = join(repoRoot, 'scripts', 'postprovision', 'lib', 'common.sh');
+    const r = run('bash', ['-c', 'source "$1" && AUTHORITY_HOST="$2" && federation_audience', 'hook', common, authorityHost]);
+    assert.equal(r.status, 0, r.stderr);
+    return r.stdout;
+}
+
+describe('federation audience: one truth for the app, the hook and main.bicep', () => {
+    test('the app and the hook derive the same audience for every login host, aliases and look-alikes included', () => {
+        const hosts = [
+            ...docRows.map((r) => r.authorityHost),
+            'https://LOGIN.MicrosoftOnline.us/',
+            'https://login.usgovcloudapi.net',
+            'https://login.partner.microsoftonline.cn',
+            'https://login.microsoftonline.us.example.com',
+            'https://127.0.0.1:44321',
+        ];
+        for (const host of hosts) assert.equal(hookAudience(host), federationAudience(host), host);
+    });
+
+    test("the hosts with a cloud's own audience are exactly main.bicep's national login hosts", (t) => {
+        const main = armOrSkip(t);
+        if (!main) return;
+        const bicepHosts = Object.keys((main.variables as Record<string, Record<string, unknown>>).graphHostsByAuthorityHost ?? {});
+        assert.ok(bicepHosts.includes('login.microsoftonline.com'), bicepHosts.join(', '));
+        const national = bicepHosts.filter((host) => federationAudience(`https://${host}`) !== 'api://AzureADTokenExchange');
+        assert.deepEqual(national.sort(), ['login.chinacloudapi.cn', 'login.microsoftonline.us']);
+        for (const host of bicepHosts) assert.equal(hookAudience(`https://${host}`), federationAudience(`https://${host}`), host);
     });
 });

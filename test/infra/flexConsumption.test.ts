@@ -7,6 +7,7 @@
  * Source: learn.microsoft.com/azure/azure-functions/functions-app-settings, section "Flex Consumption plan
  * deprecations" (the table as of ms.date 2025-07-11, read from MicrosoftDocs/azure-docs
  * articles/azure-functions/functions-app-settings.md). Keep the rows in the page's order when it changes.
+ * Rows marked "Observed from ARM" are not in that table: ARM named them in a real rejection.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -33,7 +34,10 @@ const DEPRECATED_APP_SETTINGS: Record<string, string> = {
     WEBSITE_VNET_ROUTE_ALL: 'Not used for networking in Flex Consumption',
 };
 
-/** Site properties the table deprecates (its `properties.X` rows; some live under siteConfig). */
+/** Marks a row that comes from ARM's own rejection text, not from the docs table. */
+const OBSERVED_FROM_ARM = 'Observed from ARM';
+
+/** Site properties the table deprecates (its `properties.X` rows; some live under siteConfig), and those ARM was seen to reject. */
 const DEPRECATED_SITE_PROPERTIES: Record<string, string> = {
     'properties.alwaysOn': 'Not valid',
     'properties.containerSize': 'Renamed as instanceMemoryMB',
@@ -52,6 +56,11 @@ const DEPRECATED_SITE_PROPERTIES: Record<string, string> = {
     'properties.vnetImagePullEnabled': 'Not used for networking in Flex Consumption',
     'properties.vnetRouteAllEnabled': 'Not used for networking in Flex Consumption',
     'properties.windowsFxVersion': 'Not valid',
+    // Not in the docs table. ARM's BadRequest quoted in microsoft/azure-pipelines-tasks#21032: "The following list of
+    // 4 site configuration properties (Site.SiteConfig.FtpsState, Site.SiteConfig.Use32BitWorkerProcess,
+    // Site.SiteConfig.NetFrameworkVersion, Site.SiteConfig.FunctionsRuntimeScaleMonitoringEnabled) for Flex
+    // Consumption sites is invalid".
+    'properties.siteConfig.functionsRuntimeScaleMonitoringEnabled': `${OBSERVED_FROM_ARM}: rejected in ARM's BadRequest (microsoft/azure-pipelines-tasks#21032)`,
 };
 
 interface Finding {
@@ -100,10 +109,14 @@ function findDeprecated(template: unknown): Finding[] {
 }
 
 describe('Flex Consumption plan deprecations (functions-app-settings)', () => {
-    test('the table is complete: 17 app settings and 17 site properties, FTPS among them', () => {
+    test('the table is complete: 17 app settings and 17 site properties, FTPS among them, plus what ARM was seen to reject', () => {
         assert.equal(Object.keys(DEPRECATED_APP_SETTINGS).length, 17);
-        assert.equal(Object.keys(DEPRECATED_SITE_PROPERTIES).length, 17);
+        const [observed, documented] = [true, false].map((marked) =>
+            Object.keys(DEPRECATED_SITE_PROPERTIES).filter((p) => DEPRECATED_SITE_PROPERTIES[p]!.startsWith(OBSERVED_FROM_ARM) === marked),
+        );
+        assert.equal(documented!.length, 17);
         assert.equal(DEPRECATED_SITE_PROPERTIES['properties.ftpsState'], 'FTPS not supported');
+        assert.deepEqual(observed, ['properties.siteConfig.functionsRuntimeScaleMonitoringEnabled']);
     });
 
     test('no deprecated site property or app setting appears anywhere in the compiled template', (t) => {
@@ -129,7 +142,13 @@ describe('Flex Consumption plan deprecations (functions-app-settings)', () => {
                     type: 'Microsoft.Web/sites/config',
                     properties: { website_run_from_package: '1', other: "[format('WEBSITE_CONTENTSHARE={0}', 'x')]" },
                 },
-                { type: 'Microsoft.Web/sites', properties: { use32BitWorkerProcess: false, siteConfig: { linuxFxVersion: 'NODE|22' } } },
+                {
+                    type: 'Microsoft.Web/sites',
+                    properties: {
+                        use32BitWorkerProcess: false,
+                        siteConfig: { linuxFxVersion: 'NODE|22', functionsRuntimeScaleMonitoringEnabled: false },
+                    },
+                },
             ],
         };
         const entries = findDeprecated(planted).map((f) => f.entry);
@@ -140,6 +159,7 @@ describe('Flex Consumption plan deprecations (functions-app-settings)', () => {
             'WEBSITE_CONTENTSHARE',
             'properties.use32BitWorkerProcess',
             'properties.LinuxFxVersion',
+            'properties.siteConfig.functionsRuntimeScaleMonitoringEnabled',
         ]) {
             assert.ok(entries.includes(expected), `${expected} not found in ${entries.join(', ')}`);
         }

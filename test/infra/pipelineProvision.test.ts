@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { evaluate } from './armExpression.js';
 import { azdParameters } from './azdParameters.js';
 import { APP_ID, PROVISIONED_ENV, dotenv, newState, read, runHook } from './fakeAzure.js';
-import { armOrSkip, moduleDeployment, moduleParams, repoRoot, type Json } from './tools.js';
+import { armOrSkip, moduleDeployment, moduleParams, repoRoot, resourcesOf, type Json } from './tools.js';
 
 const LIVE_APP_ID = '88888888-8888-8888-8888-888888888888';
 
@@ -34,9 +34,9 @@ const CI_PROCESS_ENV = {
 const FRESH_DOTENV = { AZURE_ENV_NAME: 'dev' };
 
 /** The live app: found by its azd tags, with the settings an administrator's provision left. */
-function liveApp(settings: Record<string, string>): Record<string, string> {
+function liveApp(settings: Record<string, string>, resourceGroup = 'rg-dev'): Record<string, string> {
     return {
-        live_app: 'func-api-x\trg-dev\n',
+        live_app: `func-api-x\t${resourceGroup}\n`,
         appsettings: Object.entries(settings)
             .map(([k, v]) => `${k}=${v}\n`)
             .join(''),
@@ -69,6 +69,17 @@ function deployedAppSetting(main: Json, parameters: Record<string, string>, sett
     const used = [...String(expression).matchAll(/parameters\('(\w+)'\)/g)].map((m) => m[1]!);
     const resolved = Object.fromEntries(used.map((name) => [name, evaluate(apiParameters[name], mainContext)]));
     return evaluate(expression, { template: apiTemplate, parameters: resolved, environment: mainContext.environment });
+}
+
+/** The resource group main.bicep deploys into with these parameters. */
+function deployedResourceGroup(main: Json, parameters: Record<string, string>): unknown {
+    const group = resourcesOf(main).find((r) => String(r.type) === 'Microsoft.Resources/resourceGroups');
+    assert.ok(group, 'main.json has no resource group');
+    return evaluate(group.name, {
+        template: main,
+        parameters: { resourceGroupName: '', ...parameters },
+        environment: { name: 'AzureCloud' },
+    });
 }
 
 async function withState(
@@ -118,6 +129,32 @@ describe('preprovision: the live identity settings survive a provision from an e
         assert.equal(deployedAppSetting(main, parameters, 'GRAPH_CLIENT_ID'), '');
         assert.equal(deployedAppSetting(main, parameters, 'GRAPH_CREDENTIAL'), 'keyVaultSecret');
     });
+
+    test("a pipeline provision from an empty azd environment targets the live app's own resource group, not rg-<env>", (t) =>
+        withState(liveApp({ GRAPH_CLIENT_ID: LIVE_APP_ID }, 'rg-Graph-Users-Prod'), FRESH_DOTENV, async (state) => {
+            const r = await runHook(state, '', CI_PROCESS_ENV, preprovisionCommand());
+            assert.equal(r.status, 0, r.output);
+            assert.equal(dotenv(state).AZURE_RESOURCE_GROUP, 'rg-Graph-Users-Prod');
+            const parameters = Object.fromEntries(azdParameters(dotenv(state), CI_PROCESS_ENV));
+            assert.equal(parameters.resourceGroupName, 'rg-Graph-Users-Prod');
+            const main = armOrSkip(t);
+            if (!main) return;
+            assert.equal(deployedResourceGroup(main, parameters), 'rg-Graph-Users-Prod');
+            // Without the hook the same provision would create a second copy of the environment in rg-dev.
+            assert.equal(deployedResourceGroup(main, Object.fromEntries(azdParameters(FRESH_DOTENV, CI_PROCESS_ENV))), 'rg-dev');
+        }));
+
+    test("a pipeline refuses an AZURE_RESOURCE_GROUP other than the live app's (another copy of the environment)", () =>
+        withState(liveApp({ GRAPH_CLIENT_ID: LIVE_APP_ID }, 'rg-graph-users-prod'), FRESH_DOTENV, async (state) => {
+            const same = await runHook(state, 'preserve-settings', { ...CI_PROCESS_ENV, AZURE_RESOURCE_GROUP: 'RG-Graph-Users-Prod' });
+            assert.equal(same.status, 0, `resource group names are case-insensitive: ${same.output}`);
+            const r = await runHook(state, 'preserve-settings', { ...CI_PROCESS_ENV, AZURE_RESOURCE_GROUP: 'rg-dev' });
+            assert.notEqual(r.status, 0, r.output);
+            assert.match(
+                r.output,
+                /AZURE_RESOURCE_GROUP is 'rg-dev', but the function app of azd environment 'dev' lives in 'rg-graph-users-prod'/,
+            );
+        }));
 
     test('an empty GitHub variable (set, but never filled) is replaced by the live value too', () =>
         withState(liveApp({ GRAPH_CLIENT_ID: LIVE_APP_ID }), FRESH_DOTENV, async (state) => {

@@ -79,12 +79,47 @@ describe('keyVaultSecret (default)', () => {
 
     test('a tenant policy that refuses secrets (CredentialTypeNotAllowedAsPerAppPolicy) stops ensure and points at managedIdentity', () =>
         withState(async (state) => {
+            // The fake prints what real az prints: Graph's message only, without the code.
             const r = await runHook(state, 'ensure', { FAKE_RESET: 'policy' });
             assert.notEqual(r.status, 0);
-            assert.match(r.output, /CredentialTypeNotAllowedAsPerAppPolicy/);
+            assert.match(r.output, /ERROR: Credential type not allowed as per assigned policy\./, "az's own message is shown");
+            assert.match(r.output, /app management policy refuses this kind of credential \(CredentialTypeNotAllowedAsPerAppPolicy\)/);
             assert.match(r.output, /azd env set GRAPH_CREDENTIAL managedIdentity/);
+            assert.doesNotMatch(r.output, /Key Vault/, 'not reported as a Key Vault problem');
             assert.equal(read(state, 'vault_value'), '', 'nothing written to the vault');
             assert.equal(lines(state, 'creds').length, 0, 'no credential left behind');
+        }));
+
+    test('a tenant policy that caps credential lifetimes (CredentialInvalidLifetimeAsPerAppPolicy) asks for a shorter GRAPH_CLIENT_SECRET_DAYS', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_RESET: 'lifetime', GRAPH_CLIENT_SECRET_DAYS: '365' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /lifetime exceeds the max value allowed as per assigned policy/);
+            assert.match(r.output, /\(CredentialInvalidLifetimeAsPerAppPolicy\)/);
+            assert.match(r.output, /azd env set GRAPH_CLIENT_SECRET_DAYS <fewer than 365>/);
+            assert.doesNotMatch(r.output, /managedIdentity|Key Vault/);
+            assert.equal(read(state, 'vault_value'), '');
+        }));
+
+    test("Graph refusing the secret for another reason is reported as Graph's refusal, not as a Key Vault problem", () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_RESET: 'fail' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /ERROR: Insufficient privileges to complete the operation\./);
+            assert.match(r.output, /Microsoft Graph refused to add a client secret to app 2222/);
+            assert.doesNotMatch(r.output, /Key Vault Secrets Officer/);
+            assert.equal(read(state, 'vault_value'), '');
+        }));
+
+    test('Key Vault refusing the new secret is reported as a Key Vault problem, and the credential Graph created is removed', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_VAULT_SET: 'fail' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /Caller is not authorized to perform action on resource/, "Key Vault's own message is shown");
+            assert.match(r.output, /Key Vault kv-x refused the new client secret.*Key Vault Secrets Officer/s);
+            assert.doesNotMatch(r.output, /Microsoft Graph refused|policy/);
+            assert.deepEqual(lines(state, 'deleted'), ['key-1'], 'the orphaned credential is deleted');
+            assert.equal(lines(state, 'creds').length, 0);
         }));
 
     test('rotate-secret: a failed credential reset never writes an empty secret version', () =>
@@ -207,8 +242,19 @@ describe('keyVaultCertificate', () => {
         withState(async (state) => {
             const r = await runHook(state, 'ensure', { ...cert, FAKE_CERT_RESET: 'policy' });
             assert.notEqual(r.status, 0);
-            assert.match(r.output, /CredentialTypeNotAllowedAsPerAppPolicy/);
+            assert.match(r.output, /ERROR: Credential type not allowed as per assigned policy\./);
+            assert.match(r.output, /\(CredentialTypeNotAllowedAsPerAppPolicy\)/);
             assert.match(r.output, /azd env set GRAPH_CREDENTIAL managedIdentity/);
+        }));
+
+    test('a tenant policy that caps the certificate lifetime asks for a shorter GRAPH_CLIENT_CERTIFICATE_MONTHS', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { ...cert, FAKE_CERT_RESET: 'lifetime' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /\(CredentialInvalidLifetimeAsPerAppPolicy\)/);
+            assert.match(r.output, /azd env set GRAPH_CLIENT_CERTIFICATE_MONTHS <fewer than 12>/);
+            assert.match(r.output, /graph-app\.sh rotate-certificate/, 'a new, shorter version replaces the refused one');
+            assert.doesNotMatch(r.output, /managedIdentity/);
         }));
 });
 
@@ -232,8 +278,15 @@ describe('managedIdentity', () => {
                     `graph-users-id-api-x|${authority}/${TENANT}/v2.0|${IDENTITY_PRINCIPAL_ID}|${audience}`,
                 ]);
                 assert.ok(r.calls.some((c) => c.startsWith('ad app federated-credential create')));
-                // No secret, no certificate, no vault in this mode.
-                assert.ok(!r.calls.some((c) => c.startsWith('ad app credential reset') || c.startsWith('keyvault')), r.calls.join('\n'));
+                // No secret, no certificate, no vault in this mode (only the names of vaults an earlier mode left are listed).
+                assert.ok(
+                    !r.calls.some(
+                        (c) =>
+                            c.startsWith('ad app credential reset') ||
+                            (c.startsWith('keyvault') && !c.startsWith('keyvault list -g rg-dev ')),
+                    ),
+                    r.calls.join('\n'),
+                );
                 // National clouds: every Graph REST call asks az for a token for GRAPH_ENDPOINT itself.
                 const rest = r.calls.filter((c) => c.startsWith('rest '));
                 assert.ok(rest.length >= 2);
@@ -278,12 +331,29 @@ describe('managedIdentity', () => {
             assert.equal(lines(state, 'fics').length, 0);
         }));
 
-    test('names the client secrets an earlier mode left on the registration', () =>
+    test('names the client secrets and the Key Vault an earlier mode left behind', () =>
+        withState(
+            async (state) => {
+                assert.equal((await runHook(state, 'ensure')).status, 0);
+                // The provision in managedIdentity mode deploys no vault, but deletes none either (incremental).
+                const r = await runHook(state, 'ensure', { ...mi, AZURE_KEY_VAULT_NAME: '' });
+                assert.equal(r.status, 0, r.output);
+                assert.match(r.output, /still has 1 client secret\(s\) and 0 certificate\(s\)/);
+                assert.match(
+                    r.output,
+                    /Key Vault\(s\) kv-x in rg-dev, from an earlier GRAPH_CREDENTIAL mode, still hold that mode's\s+credential/,
+                );
+                assert.match(r.output, /Key Vault Secrets User/);
+            },
+            undefined,
+            { vaults: 'kv-x\n' },
+        ));
+
+    test('names no vault when none is left', () =>
         withState(async (state) => {
-            assert.equal((await runHook(state, 'ensure')).status, 0);
             const r = await runHook(state, 'ensure', mi);
             assert.equal(r.status, 0, r.output);
-            assert.match(r.output, /still has 1 client secret\(s\) and 0 certificate\(s\)/);
+            assert.doesNotMatch(r.output, /Key Vault\(s\)/);
         }));
 });
 

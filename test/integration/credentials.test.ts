@@ -10,7 +10,7 @@ import { createRuntime, type Runtime } from '../../src/runtime/createRuntime.js'
 import type { SandboxOptions } from '../../sandbox/index.js';
 import { hygiene } from '../support/hygieneGuard.js';
 import { LogCapture } from '../support/LogCapture.js';
-import { fastPropagationRetry, fastRetry, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
+import { fastPropagationRetry, fastRetries, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 type Mode = NonNullable<SandboxOptions['credential']>;
 const MODES: readonly Mode[] = ['keyVaultSecret', 'keyVaultCertificate', 'managedIdentity'];
@@ -32,7 +32,7 @@ async function sandboxFor(credential: Mode, options: SandboxOptions = {}): Promi
 function runtimeFor(t: TestSandbox, settings: Readonly<Record<string, string | undefined>> = {}): Runtime {
     return createRuntime(
         { ...t.sandbox.settings, AZURE_CLIENT_ID: t.sandbox.userAssignedIdentity.clientId, ...settings },
-        { retry: fastRetry, propagationRetry: fastPropagationRetry, logger: logs.logger('runtime') },
+        { ...fastRetries, logger: logs.logger('runtime') },
     );
 }
 
@@ -185,7 +185,25 @@ describe('GRAPH_CREDENTIAL=managedIdentity', () => {
             assert.ok(error.message.includes(value), `${value} in ${error.message}`);
         }
         assert.match(error.message, /AADSTS70021/);
+        assert.match(error.message, new RegExp(`asked ${fastPropagationRetry.attempts} times, with backoff`));
         assert.match(error.hint ?? '', /federated-credential create/);
+    });
+
+    it('a federated credential removed after the first token: AADSTS70021 at once, and the message says the app did not wait', async () => {
+        const t = await sandboxFor('managedIdentity');
+        const runtime = runtimeFor(t);
+        await runtime.tokens.getToken();
+        t.sandbox.removeFederatedCredentials();
+        t.sandbox.counters.reset();
+        const error = await runtime.tokens.getToken({ forceRefresh: true }).then(
+            () => assert.fail('expected a failure'),
+            (e: unknown) => e,
+        );
+        hygiene.recordError(error);
+        assert.ok(error instanceof AppError && error.code === 'TokenFederatedCredentialMismatch', String(error));
+        assert.equal(t.sandbox.counters.tokenRequests, 1, 'no propagation retry after the first token');
+        assert.doesNotMatch(error.message, /asked \d+ times/);
+        assert.match(error.message, /the app waits for that only until its first token/);
     });
 
     for (const [wrong, code] of [

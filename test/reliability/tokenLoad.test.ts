@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import type { Runtime } from '../../src/runtime/createRuntime.js';
 import { LogCapture } from '../support/LogCapture.js';
 import { createRuntime } from '../../src/runtime/createRuntime.js';
-import { fastPropagationRetry, fastRetry, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
+import { fastRetries, startTestSandbox, type TestSandbox } from '../support/startTestSandbox.js';
 
 const INVOCATIONS = 10_000;
 /** Rotation runs: long enough for several token refreshes (every ~2 s with 302-second tokens). */
@@ -65,7 +65,7 @@ const ROUND = 1_000;
 const MAX_ROUNDS = 30;
 
 /** 200 requests in flight against an in-process sandbox queue for seconds: keep production timeouts. */
-const loadRetry = { ...fastRetry, requestTimeoutMs: 30_000, maxTotalMs: 120_000 };
+const loadRetry = { ...fastRetries.retry, requestTimeoutMs: 30_000, maxTotalMs: 120_000 };
 
 const figures: string[] = [];
 after(() => {
@@ -117,10 +117,7 @@ describe('token path under load', () => {
     });
 
     const runtimeFor = (t: TestSandbox): Runtime =>
-        createRuntime(
-            { ...t.sandbox.settings },
-            { retry: loadRetry, propagationRetry: fastPropagationRetry, logger: t.logs.logger('runtime') },
-        );
+        createRuntime({ ...t.sandbox.settings }, { ...fastRetries, retry: loadRetry, logger: t.logs.logger('runtime') });
 
     for (const credential of ['keyVaultCertificate', 'managedIdentity'] as const) {
         it(`${credential}: 10,000 warm invocations after a cold start make 1 identity request and 1 Entra request`, async () => {
@@ -168,6 +165,56 @@ describe('token path under load', () => {
             await t.close();
         }
     });
+
+    for (const credential of ['keyVaultSecret', 'keyVaultCertificate'] as const) {
+        it(`${credential}: rotated mid-load as the hook meets Azure (the vault first, Entra ID later) while caches expire: zero failures`, async () => {
+            // Graph tokens live 302 s, so MSAL asks Entra again every ~2 s; the vault is re-read every second.
+            const t = await startTestSandbox(
+                { userCount: 10, credential, graphTokenLifetimeSeconds: 302 },
+                new LogCapture({ retain: false }),
+            );
+            try {
+                const runtime = createRuntime(
+                    { ...t.sandbox.settings, SECRET_CACHE_TTL_SECONDS: '1' },
+                    { ...fastRetries, retry: loadRetry, logger: t.logs.logger('runtime') },
+                );
+                const rotate = (): Promise<string> =>
+                    credential === 'keyVaultSecret'
+                        ? t.sandbox.rotateSecret({ unpropagated: true })
+                        : t.sandbox.rotateCertificate({ unpropagated: true });
+                const counters = t.sandbox.counters;
+                const rounds = [await load(t, runtime, 2 * ROUND, CONCURRENCY, rotate)];
+                // The window: the vault's latest is refused, several cache expiries and retries long.
+                rounds.push(
+                    await loadUntil(
+                        t,
+                        runtime,
+                        () => counters.unpropagatedCredentialRejections >= 3 && counters.olderCredentialAccepted >= 3,
+                    ),
+                );
+                assert.ok(counters.unpropagatedCredentialRejections >= 3, `refusals ${counters.unpropagatedCredentialRejections}`);
+                assert.ok(counters.olderCredentialAccepted >= 3, 'the old credential kept getting tokens meanwhile');
+                t.sandbox.completePropagation();
+                rounds.push(await loadUntil(t, runtime, () => counters.newestCredentialAccepted >= 1));
+                assert.ok(counters.newestCredentialAccepted >= 1, 'switched once Entra ID accepted the new value');
+                // The hook removes the old credential after its grace period: tokens keep coming from the new one.
+                t.sandbox.completePropagation({ revokeOld: true });
+                const switched = counters.newestCredentialAccepted;
+                rounds.push(await loadUntil(t, runtime, () => counters.newestCredentialAccepted >= switched + 2));
+                assert.ok(counters.newestCredentialAccepted >= switched + 2);
+                const statuses = rounds.flatMap((round) => [...round]);
+                assert.deepEqual(
+                    statuses.filter(([status]) => status !== 200),
+                    [],
+                );
+                figures.push(
+                    `${credential} rotation window: ${statuses.reduce((sum, [, n]) => sum + n, 0)} invocations, 0 failures, ${counters.unpropagatedCredentialRejections} refusals of the new value, vault reads ${counters.keyVaultSecretReads}, token requests ${counters.tokenRequests}`,
+                );
+            } finally {
+                await t.close();
+            }
+        });
+    }
 
     it('managedIdentity: identity tokens expire mid-load: zero failures, the identity library fetches new ones, Entra never sees an expired one', async () => {
         // Identity and Graph tokens live 302 s: both count as expired ~2 s after issue (5-minute margin).

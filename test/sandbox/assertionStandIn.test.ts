@@ -71,6 +71,22 @@ describe('Entra ID stand-in: client assertions', () => {
         return jwt.sign(createPrivateKey(signer.keyPem));
     };
 
+    it('a renewed certificate whose registration has not propagated: 700027 (counted) until completePropagation, the old one accepted', async () => {
+        const old = sandbox.clientCertificate;
+        await sandbox.rotateCertificate({ unpropagated: true });
+        sandbox.counters.reset();
+        const refused = await post(await certificateAssertion());
+        assert.deepEqual([refused.status, refused.code], [401, 700027]);
+        assert.match(refused.description, /The key was not found/);
+        assert.equal(sandbox.counters.unpropagatedCredentialRejections, 1);
+        assert.equal((await post(await certificateAssertion({ signer: old }))).status, 200);
+        assert.equal(sandbox.counters.olderCredentialAccepted, 1);
+        sandbox.completePropagation({ revokeOld: true });
+        assert.equal((await post(await certificateAssertion())).status, 200);
+        assert.equal(sandbox.counters.newestCredentialAccepted, 1);
+        assert.equal((await post(await certificateAssertion({ signer: old }))).code, 700027);
+    });
+
     it('accepts PS256 with x5t#S256 and RS256 with x5t, and an assertion reused before its exp', async () => {
         assert.equal((await post(await certificateAssertion())).status, 200);
         assert.equal((await post(await certificateAssertion({ alg: 'RS256' }))).status, 200);

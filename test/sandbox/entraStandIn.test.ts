@@ -104,6 +104,22 @@ describe('Entra ID stand-in', () => {
         assert.equal((await post(credentials())).status, 200);
     });
 
+    it('an unpropagated secret is refused with 7000215 (counted) until completePropagation, the old one still accepted', async () => {
+        const old = sandbox.clientSecret;
+        sandbox.counters.reset();
+        const fresh = await sandbox.rotateSecret({ unpropagated: true });
+        assert.equal(sandbox.clientSecret, fresh);
+        assert.deepEqual((await post(credentials())).body.error_codes, [7000215]);
+        assert.equal(sandbox.counters.unpropagatedCredentialRejections, 1);
+        assert.equal((await post({ ...credentials(), client_secret: old })).status, 200);
+        assert.equal(sandbox.counters.olderCredentialAccepted, 1);
+        await assert.rejects(sandbox.rotateSecret({ unpropagated: true, revokeOld: true }), /completePropagation/);
+        sandbox.completePropagation({ revokeOld: true });
+        assert.equal((await post(credentials())).status, 200);
+        assert.equal(sandbox.counters.newestCredentialAccepted, 1);
+        assert.deepEqual((await post({ ...credentials(), client_secret: old })).body.error_codes, [7000215]);
+    });
+
     it('rotation revokes the old secret; expiry gives 7000222', async () => {
         const old = sandbox.clientSecret;
         const fresh = await sandbox.rotateSecret();

@@ -61,6 +61,22 @@ describe('Key Vault and managed identity stand-ins', () => {
         assert.ok(response.headers.get('x-ms-request-id'));
     });
 
+    it("lists a secret's versions (metadata, no values) through the SDK, paged, in no particular order", async () => {
+        const name = 'listed-secret';
+        const written: string[] = [];
+        for (let i = 0; i < 30; i += 1) written.push((await client.setSecret(name, `value-${i}`)).properties.version ?? '');
+        sandbox.counters.reset();
+        const listed = [];
+        for await (const properties of client.listPropertiesOfSecretVersions(name)) listed.push(properties);
+        assert.deepEqual(listed.map((p) => p.version).sort(), [...written].sort(), 'every version, across two pages of 25');
+        assert.ok(listed.every((p) => p.enabled === true && p.createdOn instanceof Date && !('value' in p)));
+        assert.equal(sandbox.counters.keyVaultSecretReads, 0, 'a listing reads no value');
+        // Each version has its own creation second, as a real rotation's versions do: `created` orders them.
+        const byCreation = [...listed].sort((a, b) => (a.createdOn?.getTime() ?? 0) - (b.createdOn?.getTime() ?? 0)).map((p) => p.version);
+        assert.deepEqual(byCreation, written);
+        assert.equal((await errorOf(client.listPropertiesOfSecretVersions('no-such-secret').next())).statusCode, 404);
+    });
+
     it('rotateSecret writes a new version the SDK reads', async () => {
         const before = await client.getSecret(secretName);
         const fresh = await sandbox.rotateSecret();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { KeyVaultSecret } from '@azure/keyvault-secrets';
+import type { KeyVaultSecret, SecretProperties } from '@azure/keyvault-secrets';
 import { KeyVaultSecretSource, type SecretReader } from '../../src/secret/KeyVaultSecretSource.js';
 
 /** A reader whose reads complete only when the test says so, returning the vault's value at that moment. */
@@ -17,6 +17,9 @@ function controllableVault(): { reader: SecretReader; value: string; reads: numb
                 vault.reads += 1;
                 await new Promise<void>((resolve) => waiting.push(resolve));
                 return { name, value: vault.value, properties: { name, vaultUrl: 'https://kv', version: vault.value } };
+            },
+            listPropertiesOfSecretVersions: () => {
+                throw new Error('not listed in these tests');
             },
         },
     };
@@ -59,5 +62,70 @@ describe('Key Vault secret source: single-flight and refresh', () => {
         assert.equal(vault.reads, 1);
         assert.equal((await source.getSecret()).value, 'v1');
         assert.equal(vault.reads, 1);
+    });
+});
+
+describe('Key Vault secret source: the version a rotation replaced', () => {
+    const NOW = Date.UTC(2026, 10, 25, 12);
+    const at = (minutes: number): Date => new Date(NOW + minutes * 60_000);
+    /** A vault with these versions (listed in the order given, as Key Vault promises none), reading any of them. */
+    function versionedVault(versions: readonly Partial<SecretProperties>[]): { reader: SecretReader; read: (string | undefined)[] } {
+        const read: (string | undefined)[] = [];
+        return {
+            read,
+            reader: {
+                getSecret: (name, options) => {
+                    read.push(options?.version);
+                    const version = options?.version ?? 'latest';
+                    return Promise.resolve({ name, value: `value-of-${version}`, properties: { name, vaultUrl: 'https://kv', version } });
+                },
+                listPropertiesOfSecretVersions: async function* (name) {
+                    await Promise.resolve();
+                    for (const v of versions) yield { name, vaultUrl: 'https://kv', ...v };
+                },
+            },
+        };
+    }
+    const source = (reader: SecretReader): KeyVaultSecretSource => new KeyVaultSecretSource({ ...options, reader, now: () => NOW });
+
+    it('the newest enabled, valid version created before the given one, whatever the listing order; the cache is untouched', async () => {
+        const vault = versionedVault([
+            { version: 'v2', createdOn: at(-60) },
+            { version: 'v4', createdOn: at(-1) },
+            { version: 'v1', createdOn: at(-600) },
+            { version: 'v3-disabled', createdOn: at(-30), enabled: false },
+            { version: 'v3-expired', createdOn: at(-20), expiresOn: at(-5) },
+            { version: 'v3-not-yet', createdOn: at(-10), notBefore: at(5) },
+            { version: 'v5-later', createdOn: at(0) },
+        ]);
+        const secrets = source(vault.reader);
+        const earlier = await secrets.getEarlierSecret('v4');
+        assert.deepEqual(earlier, { value: 'value-of-v2', version: 'v2', contentType: undefined });
+        assert.deepEqual(vault.read, ['v2']);
+        assert.equal((await secrets.getSecret()).version, 'latest', 'the latest version is still what getSecret serves');
+    });
+
+    it('nothing earlier: none listed, an unknown version, or one created in the same second (not known to be earlier)', async () => {
+        assert.equal(await source(versionedVault([{ version: 'v1', createdOn: at(0) }]).reader).getEarlierSecret('v1'), undefined);
+        assert.equal(await source(versionedVault([{ version: 'v1', createdOn: at(-5) }]).reader).getEarlierSecret('gone'), undefined);
+        const sameSecond = versionedVault([
+            { version: 'a', createdOn: at(0) },
+            { version: 'b', createdOn: at(0) },
+        ]);
+        assert.equal(await source(sameSecond.reader).getEarlierSecret('b'), undefined);
+        assert.deepEqual(sameSecond.read, []);
+    });
+
+    it('a listing Key Vault refuses is a SecretError that names the fix', async () => {
+        const reader: SecretReader = {
+            getSecret: () => Promise.reject(new Error('unused')),
+            listPropertiesOfSecretVersions: () => ({
+                [Symbol.asyncIterator]: () => ({
+                    next: () =>
+                        Promise.reject(Object.assign(new Error('Caller is not authorized'), { statusCode: 403, code: 'Forbidden' })),
+                }),
+            }),
+        };
+        await assert.rejects(source(reader).getEarlierSecret('v1'), (e: unknown) => (e as { code?: unknown }).code === 'KeyVaultForbidden');
     });
 });

@@ -2,12 +2,16 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { toGraphError } from '../../src/graph/toGraphError.js';
 import { toSecretError } from '../../src/secret/toSecretError.js';
-import { toTokenError } from '../../src/token/toTokenError.js';
+import { isTransientTokenError, toTokenError } from '../../src/token/toTokenError.js';
+import { TokenError } from '../../src/errors/errorClasses.js';
 import { KeyVaultSecretCredentialSource } from '../../src/credentials/KeyVaultSecretCredentialSource.js';
 
 /** Whether the client-secret mode re-reads Key Vault for this rejection (a rotation can fix it). */
 const isInvalidClientError = (error: unknown): boolean =>
-    new KeyVaultSecretCredentialSource({ getSecret: () => Promise.reject(new Error('unused')) }).isStaleCredentialError(error);
+    new KeyVaultSecretCredentialSource({
+        getSecret: () => Promise.reject(new Error('unused')),
+        getEarlierSecret: () => Promise.reject(new Error('unused')),
+    }).isStaleCredentialError(error);
 import { ensureErrorType } from '../../src/errors/ensureErrorType.js';
 
 const tokenContext = { tenantId: 'contoso.onmicrosoft.com', clientId: 'app-1', authorityHost: 'https://login.microsoftonline.com' };
@@ -30,6 +34,7 @@ function msalServerError(code: number, errorCode: string): Error {
 describe('error mapping', () => {
     it('AADSTS700016: app not found, with a hint naming the settings', () => {
         const e = toTokenError(msalServerError(700016, 'unauthorized_client'), tokenContext);
+        assert.ok(e instanceof TokenError);
         assert.equal(e.code, 'TokenAppNotFound');
         assert.equal(e.aadstsCode, 700016);
         assert.match(e.hint ?? '', /GRAPH_CLIENT_ID/);
@@ -46,6 +51,78 @@ describe('error mapping', () => {
         const raw = msalServerError(7000222, 'invalid_client');
         assert.ok(isInvalidClientError(raw));
         assert.equal(toTokenError(raw, tokenContext).code, 'TokenClientSecretExpired');
+    });
+    describe('the fix follows GRAPH_CREDENTIAL', () => {
+        const inMode = (kind: 'keyVaultSecret' | 'keyVaultCertificate' | 'managedIdentity', extra: object = {}) => ({
+            ...tokenContext,
+            credential: { kind, description: `a ${kind} credential`, identityClientId: 'mi-1' },
+            ...extra,
+        });
+        it('AADSTS700024 with the managed identity: its token is the assertion, so no certificate renewal', () => {
+            const e = toTokenError(msalServerError(700024, 'invalid_client'), inMode('managedIdentity'));
+            assert.notEqual(e.code, 'TokenCertificateRejected');
+            assert.match(e.message, /token of managed identity mi-1.*AADSTS700024/);
+            assert.match(e.hint ?? '', /clock/);
+            assert.doesNotMatch(`${e.message} ${e.hint ?? ''}`, /certificate/i);
+        });
+        it('AADSTS700024 with a certificate: the clock, then the certificate', () => {
+            const e = toTokenError(msalServerError(700024, 'invalid_client'), inMode('keyVaultCertificate'));
+            assert.equal(e.code, 'TokenCertificateRejected');
+            assert.match(e.hint ?? '', /rotate-certificate/);
+        });
+        it("a code of another mode's credential gets Entra ID's own text, not that mode's fix", () => {
+            for (const [code, mode] of [
+                [700027, 'keyVaultSecret'],
+                [7000215, 'keyVaultCertificate'],
+                [70021, 'keyVaultSecret'],
+            ] as const) {
+                const e = toTokenError(msalServerError(code, 'invalid_client'), inMode(mode));
+                assert.equal(e.code, 'TokenRequestFailed', `${code} in ${mode}`);
+                assert.match(e.message, new RegExp(`AADSTS${code}`));
+            }
+        });
+        it('AADSTS70021 says whether the app waited for propagation or not', () => {
+            const waited = toTokenError(msalServerError(70021, 'invalid_request'), inMode('managedIdentity', { propagationAttempts: 6 }));
+            assert.equal(waited.code, 'TokenFederatedCredentialMismatch');
+            assert.match(waited.message, /asked 6 times, with backoff/);
+            const once = toTokenError(msalServerError(70021, 'invalid_request'), inMode('managedIdentity', { propagationAttempts: 1 }));
+            assert.doesNotMatch(once.message, /retried|asked \d+ times/);
+            assert.match(
+                once.message,
+                /may still be propagating \(the app waits for that only until its first token\): try again in a few minutes/,
+            );
+        });
+    });
+    describe('MSAL could not resolve the authority (endpoints_resolution_error, cause dropped by MSAL)', () => {
+        const unresolved = (): Error =>
+            Object.assign(new Error('endpoints_resolution_error: Endpoints cannot be resolved'), {
+                name: 'ClientAuthError',
+                errorCode: 'endpoints_resolution_error',
+            });
+        it('a host MSAL must validate (a typo): ConfigurationInvalid naming AUTHORITY_HOST, not retried', () => {
+            const authorityHost = 'https://login.microsoftonline.co';
+            assert.equal(isTransientTokenError(unresolved(), authorityHost), false);
+            const e = toTokenError(unresolved(), { ...tokenContext, authorityHost });
+            assert.equal(e.code, 'ConfigurationInvalid');
+            assert.equal(e.status, 500);
+            assert.match(e.message, /AUTHORITY_HOST \(https:\/\/login\.microsoftonline\.co\) is not an Entra ID authority MSAL trusts/);
+            assert.match(e.message, /no credential was sent to it/);
+            assert.match(e.hint ?? '', /https:\/\/login\.microsoftonline\.com/);
+        });
+        it("Microsoft's own login host or the sandbox: the network failed, so it stays transient", () => {
+            for (const authorityHost of [
+                'https://login.microsoftonline.com',
+                'https://login.microsoftonline.us',
+                'https://127.0.0.1:44321',
+            ]) {
+                assert.equal(isTransientTokenError(unresolved(), authorityHost), true, authorityHost);
+                assert.equal(
+                    toTokenError(unresolved(), { ...tokenContext, authorityHost }).code,
+                    'TokenEndpointUnavailable',
+                    authorityHost,
+                );
+            }
+        });
     });
     it('token endpoint network failure is "unavailable"', () => {
         const e = toTokenError(Object.assign(new Error('fetch failed'), { errorCode: 'network_error' }), tokenContext);

@@ -7,9 +7,10 @@ describe('federation audience by cloud (from AUTHORITY_HOST)', () => {
         ['https://login.microsoftonline.com', 'api://AzureADTokenExchange'],
         ['https://login.microsoftonline.us', 'api://AzureADTokenExchangeUSGov'],
         ['https://LOGIN.MicrosoftOnline.us/', 'api://AzureADTokenExchangeUSGov'],
-        ['https://login.usgovcloudapi.net', 'api://AzureADTokenExchangeUSGov'],
         ['https://login.chinacloudapi.cn', 'api://AzureADTokenExchangeChina'],
-        ['https://login.partner.microsoftonline.cn', 'api://AzureADTokenExchangeChina'],
+        // Aliases are not mapped: the hook and main.bicep know only the canonical hosts (one truth, test/infra/cloudEndpoints.test.ts).
+        ['https://login.usgovcloudapi.net', 'api://AzureADTokenExchange'],
+        ['https://login.partner.microsoftonline.cn', 'api://AzureADTokenExchange'],
         ['https://127.0.0.1:44321', 'api://AzureADTokenExchange'],
         ['https://login.microsoftonline.us.example.com', 'api://AzureADTokenExchange'],
     ] as const) {

@@ -81,7 +81,7 @@ register_certificate() {
     if ! az ad app credential reset --id "${APP_ID}" --append --keyvault "${AZURE_KEY_VAULT_NAME}" \
         --cert "${GRAPH_CLIENT_CERTIFICATE_NAME}" --end-date "${expires}" --display-name "${display_name}" \
         --only-show-errors -o none 2>"${err}"; then
-        die_if_refused_by_policy "${err}"
+        die_if_refused_by_policy "${err}" certificate
         cat "${err}" >&2
         die "could not register certificate '${GRAPH_CLIENT_CERTIFICATE_NAME}' on app ${APP_ID}"
     fi

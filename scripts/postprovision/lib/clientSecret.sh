@@ -16,8 +16,9 @@ app_has_credential() {
     [[ "${n}" != "0" ]]
 }
 
-# After ROTATE_GRACE_SECONDS (longer than the app's cache TTL and Entra ID's propagation), removes the
-# credential the rotation replaced. $1: its keyId (may be empty), $2: --cert for certificates.
+# After ROTATE_GRACE_SECONDS, removes the credential the rotation replaced. The app keeps using that one
+# until Entra ID accepts the new value (it retries a refused one within 2 minutes), so the grace period must
+# outlast Entra ID's propagation plus that. $1: its keyId (may be empty), $2: --cert for certificates.
 remove_replaced_credential() {
     local old_key_id="$1" cert_flag="${2:-}"
     if [[ -z "${old_key_id}" ]]; then
@@ -38,39 +39,54 @@ remove_replaced_credential() {
 
 # Writes stdin to the Key Vault secret, but only if stdin is not empty: if the credential reset
 # failed, the vault would otherwise get an empty latest version that every instance then reads.
+# Returns 3 for empty input (az printed no password), else az's status; az's errors go to $2.
 vault_write_nonempty() {
-    local first expires="$1"
-    IFS= read -r -n1 first || return 1
-    [[ -n "${first}" ]] || return 1
+    local first expires="$1" err="$2"
+    IFS= read -r -n1 first || return 3
+    [[ -n "${first}" ]] || return 3
     { printf '%s' "${first}"; cat; } |
         az keyvault secret set --vault-name "${AZURE_KEY_VAULT_NAME}" --name "${GRAPH_CLIENT_SECRET_NAME}" \
             --file /dev/stdin --encoding utf-8 --content-type 'text/plain' --expires "${expires}" \
-            --tags "graph-app-id=${APP_ID}" --query id -o none
+            --tags "graph-app-id=${APP_ID}" --query id -o none 2>"${err}"
+}
+
+# The keyId of the password credential named $1, or empty.
+secret_key_id() {
+    az ad app credential list --id "${APP_ID}" --query "[?displayName=='$1'].keyId | [0]" -o tsv
 }
 
 # Creates a credential and pipes its value straight into a new Key Vault secret version.
 new_secret_into_vault() {
-    local display_name end_date key_id reset_err="${WORK_DIR}/reset.err"
+    local display_name end_date key_id reset_err="${WORK_DIR}/reset.err" vault_err="${WORK_DIR}/vault.err"
+    local -a status
     display_name="graph-users-$(date -u '+%Y%m%dT%H%M%SZ')-${RANDOM}${RANDOM}" # unique: the keyId is found by it
     end_date="$(date_in_days "${GRAPH_CLIENT_SECRET_DAYS}")"
 
     # The password travels only through this pipe: az (stdout) -> tr -> az (stdin). No variable, no
-    # argument, no file. `tr` strips the newline that `-o tsv` appends. Only az's error text goes to a file.
+    # argument, no file. `tr` strips the newline that `-o tsv` appends. Only az's error text goes to files.
     if ! az ad app credential reset --id "${APP_ID}" --append --display-name "${display_name}" \
         --end-date "${end_date}" --query password -o tsv --only-show-errors 2>"${reset_err}" |
         tr -d '\r\n' |
-        vault_write_nonempty "${end_date}"; then
-        die_if_refused_by_policy "${reset_err}"
-        cat "${reset_err}" >&2
-        # Do not leave an orphaned credential behind.
-        key_id="$(az ad app credential list --id "${APP_ID}" --query "[?displayName=='${display_name}'].keyId | [0]" -o tsv || true)"
+        vault_write_nonempty "${end_date}" "${vault_err}"; then
+        status=("${PIPESTATUS[@]}")
+        # Graph refused: no credential exists, the vault is untouched.
+        if ((status[0] != 0)); then
+            die_if_refused_by_policy "${reset_err}" secret
+            cat "${reset_err}" >&2
+            die "Microsoft Graph refused to add a client secret to app ${APP_ID} (az's message above); Key Vault was not touched"
+        fi
+        # Graph created the credential, but it did not reach the vault: do not leave it orphaned.
+        cat "${vault_err}" >&2
+        key_id="$(secret_key_id "${display_name}" || true)"
         if [[ -n "${key_id}" ]]; then
             az ad app credential delete --id "${APP_ID}" --key-id "${key_id}" --only-show-errors || true
+            log "removed the new credential ${key_id} again: it never reached Key Vault"
         fi
-        die "could not store the new client secret in Key Vault ${AZURE_KEY_VAULT_NAME} (Key Vault Secrets Officer needed; public network access enabled?)"
+        ((status[2] != 3)) || die "az created a client secret on app ${APP_ID} but printed no value; run the hook again"
+        die "Key Vault ${AZURE_KEY_VAULT_NAME} refused the new client secret (az's message above): the signed-in principal needs Key Vault Secrets Officer on it (Bicep grants it to AZURE_PRINCIPAL_ID when GRANT_DEPLOYER_VAULT_OFFICER is true) and the vault must be reachable (keyVaultPublicNetworkAccess)"
     fi
 
-    key_id="$(az ad app credential list --id "${APP_ID}" --query "[?displayName=='${display_name}'].keyId | [0]" -o tsv)"
+    key_id="$(secret_key_id "${display_name}")"
     az keyvault secret set-attributes --vault-name "${AZURE_KEY_VAULT_NAME}" --name "${GRAPH_CLIENT_SECRET_NAME}" \
         --tags "graph-app-id=${APP_ID}" "graph-key-id=${key_id}" "graph-credential=${display_name}" -o none
     log "stored a new client secret (keyId ${key_id}, expires ${end_date}) as Key Vault secret '${GRAPH_CLIENT_SECRET_NAME}'"

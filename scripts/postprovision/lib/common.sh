@@ -41,6 +41,8 @@ load_azd_values() {
     done < <(azd env get-values 2>/dev/null || true)
 }
 
+lowercase() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
+
 require() {
     local name
     for name in "$@"; do

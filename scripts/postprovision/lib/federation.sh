@@ -9,8 +9,6 @@
 
 readonly MAX_FEDERATED_CREDENTIALS=20
 
-lowercase() { printf '%s' "$1" | tr '[:upper:]' '[:lower:]'; }
-
 # Writes the federated credential's JSON to $1. Every value is a GUID, a URL or a sanitised name.
 write_federated_credential() {
     cat >"$1" <<JSON
@@ -78,9 +76,11 @@ ensure_federated_credential() {
   step (graph-app.sh verify) calls the app and retries while Entra ID still answers AADSTS70021."
 }
 
-# managedIdentity needs no secret or certificate: name the ones an earlier mode left on the registration.
+# managedIdentity needs no secret, certificate or vault: name what an earlier mode left behind. A provision
+# deploys incrementally and never deletes, so a vault made in a Key Vault mode stays, with the credential in it
+# and its role assignments, after a switch to managedIdentity.
 report_leftover_credentials() {
-    local passwords certificates
+    local passwords certificates vaults
     passwords="$(az ad app credential list --id "${APP_ID}" --query 'length(@)' -o tsv)"
     certificates="$(az ad app credential list --id "${APP_ID}" --cert --query 'length(@)' -o tsv)"
     if ((passwords + certificates > 0)); then
@@ -88,5 +88,14 @@ report_leftover_credentials() {
   earlier GRAPH_CREDENTIAL mode. managedIdentity uses none of them: once \`bash scripts/postprovision/graph-app.sh verify\`
   passes, delete them (az ad app credential list --id ${APP_ID} [--cert] -o table;
   az ad app credential delete --id ${APP_ID} --key-id <keyId> [--cert]), and any old Key Vault."
+    fi
+    vaults="$(az keyvault list -g "${AZURE_RESOURCE_GROUP}" --query '[].name' -o tsv 2>/dev/null | tr '\n' ' ' || true)"
+    vaults="${vaults% }"
+    if [[ -n "${vaults}" ]]; then
+        warn "Key Vault(s) ${vaults} in ${AZURE_RESOURCE_GROUP}, from an earlier GRAPH_CREDENTIAL mode, still hold that mode's
+  credential, and their role assignments still let the function's identity (Key Vault Secrets User) and the
+  deploying administrator (a vault officer role) use it. managedIdentity uses none of it: once
+  \`bash scripts/postprovision/graph-app.sh verify\` passes, delete the credential and the vault
+  (az keyvault delete -n <name>; purge protection keeps it recoverable for its retention period)."
     fi
 }

@@ -22,11 +22,33 @@ wait_for_vault_access() {
     die "no data-plane access to Key Vault ${AZURE_KEY_VAULT_NAME}: the signed-in principal needs the vault officer role for GRAPH_CREDENTIAL=${GRAPH_CREDENTIAL} (Bicep grants it to AZURE_PRINCIPAL_ID when GRANT_DEPLOYER_VAULT_OFFICER is true) and the vault must be reachable (keyVaultPublicNetworkAccess)"
 }
 
-# Stops with the fix when Graph refused a credential because of the tenant's app management policy
-# (400 CredentialTypeNotAllowedAsPerAppPolicy, e.g. a passwordAddition restriction). $1: the az error file.
+# Graph's refusals under a tenant's app management policy. `az ad app credential reset` prints only Graph's
+# error.message, never its code (azure-cli role/_msgrpah/_graph_client.py: GraphError(error['message']),
+# printed by knack as "ERROR: <message>"); `az rest` prints the code. Match both, case-insensitively.
+readonly POLICY_REFUSES_TYPE='CredentialTypeNotAllowedAsPerAppPolicy|not allowed as per assigned policy'
+readonly POLICY_REFUSES_LIFETIME='CredentialInvalidLifetimeAsPerAppPolicy|lifetime exceeds the max value allowed as per assigned policy'
+
+# Stops with the fix when Graph refused a credential because of the tenant's app management policy: the kind
+# of credential (passwordAddition / keyAddition restrictions) or its lifetime (passwordLifetime /
+# asymmetricKeyLifetime). $1: the az error file, $2: secret or certificate.
 die_if_refused_by_policy() {
-    grep -q 'CredentialTypeNotAllowedAsPerAppPolicy' "$1" || return 0
-    cat "$1" >&2
+    local err="$1" kind="$2"
+    if grep -Eqi "${POLICY_REFUSES_LIFETIME}" "${err}"; then
+        cat "${err}" >&2
+        if [[ "${kind}" == secret ]]; then
+            die "your tenant's app management policy allows client secrets only for a shorter lifetime than GRAPH_CLIENT_SECRET_DAYS=${GRAPH_CLIENT_SECRET_DAYS} (CredentialInvalidLifetimeAsPerAppPolicy).
+  Ask your Entra ID administrator for the policy's maximum, then:
+    azd env set GRAPH_CLIENT_SECRET_DAYS <fewer than ${GRAPH_CLIENT_SECRET_DAYS}>
+    azd provision"
+        fi
+        die "your tenant's app management policy allows certificates only for a shorter lifetime than GRAPH_CLIENT_CERTIFICATE_MONTHS=${GRAPH_CLIENT_CERTIFICATE_MONTHS} (CredentialInvalidLifetimeAsPerAppPolicy).
+  The new Key Vault certificate version is not registered; the app keeps using an earlier registered version, if
+  there is one, while Entra ID accepts it. Ask your Entra ID administrator for the policy's maximum, then create a shorter-lived version:
+    azd env set GRAPH_CLIENT_CERTIFICATE_MONTHS <fewer than ${GRAPH_CLIENT_CERTIFICATE_MONTHS}>
+    bash scripts/postprovision/graph-app.sh rotate-certificate"
+    fi
+    grep -Eqi "${POLICY_REFUSES_TYPE}" "${err}" || return 0
+    cat "${err}" >&2
     die "your tenant's app management policy refuses this kind of credential (CredentialTypeNotAllowedAsPerAppPolicy).
   Use the function's managed identity instead: it is trusted by the app registration as a federated
   credential, so no secret or certificate exists anywhere:

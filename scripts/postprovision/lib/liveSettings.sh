@@ -55,17 +55,36 @@ read_live_settings() {
     die "could not read the app settings of ${LIVE_APP_NAME}: refusing to provision, which would overwrite them unseen (GRAPH_CLIENT_ID could be blanked). The signed-in identity needs Contributor (or Website Contributor) on the app."
 }
 
+# Writes NAME=VALUE into the azd environment for the provision that follows, and checks it stuck.
+azd_env_keep() {
+    local name="$1" live="$2" stored
+    command -v azd >/dev/null 2>&1 || die "${name} is set on the live app but not here, and azd is missing to keep it"
+    azd_env_set "${name}" "${live}"
+    stored="$(azd env get-values ${AZURE_ENV_NAME:+-e "${AZURE_ENV_NAME}"} | grep -E "^${name}=" | tail -n 1 || true)"
+    [[ "${stored}" == "${name}=\"${live}\"" ]] ||
+        die "could not keep ${name}=${live} in the azd environment: refusing to provision, which would change it on the live app"
+    printf -v "${name}" '%s' "${live}"
+    log "kept ${name}=${live} from the live app (the azd environment had no value)"
+}
+
+# The live app's resource group. main.parameters.json passes AZURE_RESOURCE_GROUP as resourceGroupName, and an
+# empty one makes main.bicep use rg-<env>: a fresh CI environment would then provision a second copy of an
+# environment an administrator put in a group of their own.
+keep_resource_group() {
+    if [[ -z "${AZURE_RESOURCE_GROUP:-}" ]]; then
+        azd_env_keep AZURE_RESOURCE_GROUP "${LIVE_APP_GROUP}"
+    elif [[ "$(lowercase "${AZURE_RESOURCE_GROUP}")" != "$(lowercase "${LIVE_APP_GROUP}")" ]]; then
+        in_pipeline && die "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the function app of azd environment '${AZURE_ENV_NAME:-}' lives in '${LIVE_APP_GROUP}':
+  the provision would create a second copy of the environment there. Unset the pipeline's AZURE_RESOURCE_GROUP variable."
+        warn "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the live function app ${LIVE_APP_NAME} is in '${LIVE_APP_GROUP}': this provision creates another copy of the environment there (administrator run)"
+    fi
+}
+
 # One pinned setting: an empty azd value takes the live one; a different one is an administrator's change.
 keep_setting() {
-    local name="$1" live="$2" wanted="${!1:-}" stored
+    local name="$1" live="$2" wanted="${!1:-}"
     if [[ -z "${wanted}" ]]; then
-        command -v azd >/dev/null 2>&1 || die "${name} is set on the live app but not here, and azd is missing to keep it"
-        azd_env_set "${name}" "${live}"
-        stored="$(azd env get-values ${AZURE_ENV_NAME:+-e "${AZURE_ENV_NAME}"} | grep -E "^${name}=" | tail -n 1 || true)"
-        [[ "${stored}" == "${name}=\"${live}\"" ]] ||
-            die "could not keep ${name}=${live} in the azd environment: refusing to provision, which would change it on the live app"
-        printf -v "${name}" '%s' "${live}"
-        log "kept ${name}=${live} from the live app (the azd environment had no value)"
+        azd_env_keep "${name}" "${live}"
     elif [[ "${wanted%/}" != "${live%/}" ]]; then
         in_pipeline && die "${name} would change from '${live}' to '${wanted}'. A pipeline never changes how the app signs in:
   an administrator runs \`azd env set ${name} ${wanted}\` and \`azd provision\` (the hook adapts the app
@@ -87,6 +106,7 @@ preserve_live_settings() {
         log "first provision of azd environment '${AZURE_ENV_NAME:-}': no live settings to keep"
         return 0
     fi
+    keep_resource_group
     while IFS=$'\t' read -r name live; do
         [[ -n "${name}" && -n "${live}" ]] || continue
         keep_setting "${name}" "${live}"
