@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { after, afterEach, before, describe, it, mock } from 'node:test';
+import { BlobServiceClient } from '@azure/storage-blob';
 import fc from 'fast-check';
 import { SignJWT, type JWTPayload } from 'jose';
 import { CLOCK_SKEW_SECONDS } from '../../src/callerAuth/CallerTokenValidator.js';
@@ -33,11 +34,13 @@ let storage: OAuthExportStorage;
 let worker: WorkerHarness;
 let tokens: CallerTokens;
 
+let containerName: string;
 before(async () => {
     t = await startTestSandbox({ userCount: 30 });
     storage = await startOAuthExportStorage();
     const container = await storage.newContainer();
     tokens = t.sandbox.callerTokens;
+    containerName = container.name;
     worker = await startWorkerHarness({ env: { ...t.sandbox.settings, ...tokens.settings, ...container.env } });
     // One export first, on the real clock: the app's Key Vault, Graph and Storage tokens (cached for
     // hours) must not be issued while a test below moves the clock, or Azurite would see them as early.
@@ -249,6 +252,34 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
         mock.timers.enable({ apis: ['Date'], now: Date.now() });
         try {
             const kid = await tokens.rollOver();
+    it('a forged latest.json that names another blob (the page-token key ring) gets no link: 500 ExportFailed, the reason in the log', async () => {
+        const blobs = BlobServiceClient.fromConnectionString(storage.azurite.connectionString).getContainerClient(containerName);
+        const latest = blobs.getBlockBlobClient('latest.json');
+        const original = (await latest.downloadToBuffer()).toString('utf8');
+        const authorization = bearer(await tokens.issue());
+        assert.equal((await get('/api/users?top=1', authorization)).status, 200);
+        assert.ok(await blobs.getBlobClient('keys/page-tokens.json').exists(), 'the key ring the forgery aims at exists');
+        try {
+            for (const blobName of ['keys/page-tokens.json', 'snapshots/../keys/page-tokens.json']) {
+                const forged = JSON.stringify({ ...(JSON.parse(original) as Record<string, unknown>), blobName });
+                await latest.upload(forged, Buffer.byteLength(forged), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+                const response = await get('/api/users/export/latest/content', authorization);
+                assert.equal(response.status, 500, `${blobName}: ${response.text()}`);
+                assert.equal(response.json().code, 'ExportFailed', blobName);
+                assert.equal(response.headers.location, undefined, blobName);
+                assert.ok(
+                    worker.logs
+                        .userMessages(response.invocationId ?? '')
+                        .some((m) => m.includes('"blobName" is not a snapshot name this app writes')),
+                    blobName,
+                );
+            }
+        } finally {
+            await latest.upload(original, Buffer.byteLength(original), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+        }
+        assert.equal((await get('/api/users/export/latest/content', authorization)).status, 307, 'the real manifest still works');
+    });
+
             mock.timers.tick(SIGNING_KEYS_COOLDOWN_MS + 1000);
             const before = t.sandbox.counters.jwksRequests;
             const fresh = await tokens.issue();
