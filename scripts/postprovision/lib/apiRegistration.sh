@@ -2,7 +2,8 @@
 # The API's own app registration: what callers of the function's HTTP API get tokens for, and the app
 # role they must hold. Administrator only: every call here needs a Microsoft Graph directory role.
 #
-# A registration of its own (API_APP_DISPLAY_NAME, default "graph-users-<env>-api"), apart from the
+# A registration of its own (the one API_AUDIENCE names, else the one named API_APP_DISPLAY_NAME, default
+# "graph-users-<env>-api", that the signed-in principal owns alone: lib/ownedApp.sh), apart from the
 # Graph client (GRAPH_CLIENT_ID): it holds no credential and no Graph permission, and who may call the
 # API is managed on it alone (Enterprise applications > the API > Users and groups).
 #   - App ID URI api://<appId>; v2 access tokens (the app accepts v1 too).
@@ -43,7 +44,7 @@ json_append() {
 api_query() { az ad app show --id "${API_APP_ID}" --query "$1" -o "${2:-tsv}"; }
 
 ensure_api_registration() {
-    local ids count object_id role_id scope_id roles scopes preauth body
+    local object_id role_id scope_id roles scopes preauth body
     local -a uris
     : "${API_APP_DISPLAY_NAME:=graph-users-${AZURE_ENV_NAME:-app}-api}"
     : "${API_REQUIRED_ROLE:=Users.Read.All}"
@@ -52,13 +53,10 @@ ensure_api_registration() {
     if [[ -n "${API_APP_ID}" ]] && az ad app show --id "${API_APP_ID}" --query appId -o tsv >/dev/null 2>&1; then
         log "reusing the API app registration ${API_APP_ID} (API_AUDIENCE)"
     else
-        ids="$(az ad app list --display-name "${API_APP_DISPLAY_NAME}" --query '[].appId' -o tsv)"
-        count="$(printf '%s' "${ids}" | grep -c . || true)"
-        if ((count > 1)); then
-            die "${count} app registrations are named '${API_APP_DISPLAY_NAME}'; set API_AUDIENCE (azd env set API_AUDIENCE <appId>) to pick one"
-        elif ((count == 1)); then
-            API_APP_ID="${ids}"
-            log "reusing the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID})"
+        find_owned_app "${API_APP_DISPLAY_NAME}" API_AUDIENCE API_APP_DISPLAY_NAME
+        API_APP_ID="${OWNED_APP_ID}"
+        if [[ -n "${API_APP_ID}" ]]; then
+            log "reusing the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID}), which you own"
         else
             API_APP_ID="$(az ad app create --display-name "${API_APP_DISPLAY_NAME}" --sign-in-audience AzureADMyOrg --query appId -o tsv)"
             log "created the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID})"
@@ -131,11 +129,7 @@ publish_api_audience() {
 # The app role for the principal `az` is signed in as (a user, or a pipeline's service principal).
 grant_api_role_to_deployer() {
     local me assigned err_file="${WORK_DIR}/api-grant.err"
-    if [[ "$(az account show --query user.type -o tsv)" == servicePrincipal ]]; then
-        me="$(az ad sp show --id "$(az account show --query user.name -o tsv)" --query id -o tsv)"
-    else
-        me="$(az ad signed-in-user show --query id -o tsv)"
-    fi
+    me="$(signed_in_object_id)"
     assigned="$(graph_rest --method GET --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo" \
         --query "length(value[?principalId=='${me}' && appRoleId=='${API_ROLE_ID}'])" -o tsv)"
     [[ "${assigned}" == 0 ]] || return 0
