@@ -492,6 +492,30 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             async (state) => {
                 const admin = await runHook(state, 'ensure', { API_REGISTRATION: 'skip' });
                 assert.equal(admin.status, 0, admin.output);
+    test('API_REQUIRED_ROLE is held to the app role rule before any call; a quote in it is escaped in the query', async () => {
+        for (const role of ['Users"Read', 'Users Read', 'Users\\Read', 'Rôle', 'x'.repeat(121)]) {
+            await withState(async (state) => {
+                const r = await runHook(state, 'ensure', { API_REQUIRED_ROLE: role });
+                assert.notEqual(r.status, 0, role);
+                assert.match(r.output, /API_REQUIRED_ROLE must be an app role value/, role);
+                assert.ok(!r.calls.some((c) => c.includes('graph-users-dev-api') || c.includes('--method PATCH')), role);
+            });
+        }
+        await withState(async (state) => {
+            const r = await runHook(state, 'ensure', { API_REQUIRED_ROLE: "Users'Read" });
+            assert.equal(r.status, 0, r.output);
+            assert.ok(
+                r.calls.some((c) => c.includes("--query appRoles[?value=='Users\\'Read'].id | [0]")),
+                'the quote is escaped',
+            );
+            const roles = JSON.parse(read(state, 'api_roles')) as { value: string }[];
+            assert.deepEqual(
+                roles.map((x) => x.value),
+                ["Users'Read"],
+            );
+        });
+    });
+
                 assert.match(admin.output, /API_REGISTRATION=skip.*function key alone/s);
                 assert.equal(read(state, 'api_app_id'), '');
                 assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/);

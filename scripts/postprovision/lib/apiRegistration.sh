@@ -41,6 +41,15 @@ json_append() {
     fi
 }
 
+# API_REQUIRED_ROLE goes into a JMESPath query and a JSON body: hold it to the app's own rule
+# (src/config/readSettings.ts APP_ROLE, Entra ID's characters for an app role value), which leaves out
+# spaces, " and \, so the value needs no JSON escaping; the query escapes its '.
+require_app_role_value() {
+    local LC_ALL=C
+    [[ "${API_REQUIRED_ROLE}" =~ ^[]A-Za-z0-9!#\$%\&\'()*+,./:\;\<=\>?@[^_\`{|}~-]{1,120}$ ]] ||
+        die "API_REQUIRED_ROLE must be an app role value: 1 to 120 letters, digits and the characters !#\$%&'()*+,-./:;<=>?@[]^_\`{|}~ (no spaces, \" or \\)"
+}
+
 api_query() { az ad app show --id "${API_APP_ID}" --query "$1" -o "${2:-tsv}"; }
 
 ensure_api_registration() {
@@ -48,6 +57,7 @@ ensure_api_registration() {
     local -a uris
     : "${API_APP_DISPLAY_NAME:=graph-users-${AZURE_ENV_NAME:-app}-api}"
     : "${API_REQUIRED_ROLE:=Users.Read.All}"
+    require_app_role_value
     API_APP_ID="${API_AUDIENCE:-}"
     API_APP_ID="${API_APP_ID%%,*}"
     if [[ -n "${API_APP_ID}" ]] && az ad app show --id "${API_APP_ID}" --query appId -o tsv >/dev/null 2>&1; then
@@ -72,7 +82,8 @@ ensure_api_registration() {
     fi
 
     # The app role and the delegated scope, found by value (their ids stay stable once created).
-    role_id="$(api_query "appRoles[?value=='${API_REQUIRED_ROLE}'].id | [0]")"
+    # A JMESPath raw string literal escapes ' as \'; the role's value holds no " or \ (see above).
+    role_id="$(api_query "appRoles[?value=='${API_REQUIRED_ROLE//\'/\\\'}'].id | [0]")"
     scope_id="$(api_query "api.oauth2PermissionScopes[?value=='${API_SCOPE}'].id | [0]")"
     roles="$(api_query appRoles json)"
     scopes="$(api_query api.oauth2PermissionScopes json)"
