@@ -33,15 +33,15 @@ let t: TestSandbox;
 let storage: OAuthExportStorage;
 let worker: WorkerHarness;
 let tokens: CallerTokens;
-
 let containerName: string;
 before(async () => {
+
     t = await startTestSandbox({ userCount: 30 });
     storage = await startOAuthExportStorage();
     const container = await storage.newContainer();
-    tokens = t.sandbox.callerTokens;
     containerName = container.name;
     worker = await startWorkerHarness({ env: { ...t.sandbox.settings, ...tokens.settings, ...container.env } });
+    tokens = t.sandbox.callerTokens;
     // One export first, on the real clock: the app's Key Vault, Graph and Storage tokens (cached for
     // hours) must not be issued while a test below moves the clock, or Azurite would see them as early.
     const run = await worker.timer('usersExport');
@@ -213,6 +213,21 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
             assert.equal(t.sandbox.counters.graphRequests, graphBefore, `${row.name}: nothing reached Graph`);
             assert.equal(summaryOf(response).errorCode, problem.code);
         }
+            // A refused caller is not a fault of the app: warning, so scanners do not fill the errors.
+            assert.deepEqual(
+                worker.logs
+                    .forInvocation(response.invocationId ?? '')
+                    .filter((r) => r.logCategory === 'user' && r.level === 'error')
+                    .map((r) => r.message),
+                [],
+                row.name,
+            );
+            assert.equal(
+                worker.logs.forInvocation(response.invocationId ?? '').find((r) => r.message.includes('"event":"graphUsers.invocation"'))
+                    ?.level,
+                'warning',
+                row.name,
+            );
     });
 
     it('guards the export routes too; a caller with the role follows the redirect and downloads the snapshot', async () => {
@@ -236,22 +251,6 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
         assert.equal((summaryOf(redirect).snapshot as { userCount: number }).userCount, manifest.userCount);
     });
 
-    it(`token fuzzer: ${FUZZ_RUNS.toLocaleString('en')} generated tokens, no forgery accepted, no 5xx`, async () => {
-        // Frozen clock: exp/nbf edges are exact to the second on both sides of the skew, and no key refetch
-        // happens (the cool-down never ends), so unknown key ids cost nothing.
-        const now = Math.floor(Date.now() / 1000);
-        mock.timers.enable({ apis: ['Date'], now: now * 1000 });
-        try {
-            await fuzz(now);
-        } finally {
-            mock.timers.reset();
-        }
-    });
-
-    it('key rollover: a new key id is accepted after exactly one refetch of the keys', async () => {
-        mock.timers.enable({ apis: ['Date'], now: Date.now() });
-        try {
-            const kid = await tokens.rollOver();
     it('a forged latest.json that names another blob (the page-token key ring) gets no link: 500 ExportFailed, the reason in the log', async () => {
         const blobs = BlobServiceClient.fromConnectionString(storage.azurite.connectionString).getContainerClient(containerName);
         const latest = blobs.getBlockBlobClient('latest.json');
@@ -281,6 +280,22 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
     });
 
             mock.timers.tick(SIGNING_KEYS_COOLDOWN_MS + 1000);
+    it(`token fuzzer: ${FUZZ_RUNS.toLocaleString('en')} generated tokens, no forgery accepted, no 5xx`, async () => {
+        // Frozen clock: exp/nbf edges are exact to the second on both sides of the skew, and no key refetch
+        // happens (the cool-down never ends), so unknown key ids cost nothing.
+        const now = Math.floor(Date.now() / 1000);
+        mock.timers.enable({ apis: ['Date'], now: now * 1000 });
+        try {
+            await fuzz(now);
+        } finally {
+            mock.timers.reset();
+        }
+    });
+
+    it('key rollover: a new key id is accepted after exactly one refetch of the keys', async () => {
+        mock.timers.enable({ apis: ['Date'], now: Date.now() });
+        try {
+            const kid = await tokens.rollOver();
             const before = t.sandbox.counters.jwksRequests;
             const fresh = await tokens.issue();
             const statuses = [];
