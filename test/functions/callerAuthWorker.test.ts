@@ -15,7 +15,8 @@ import fc from 'fast-check';
 import { SignJWT, type JWTPayload } from 'jose';
 import { CLOCK_SKEW_SECONDS } from '../../src/callerAuth/CallerTokenValidator.js';
 import { MAX_TOKEN_LENGTH } from '../../src/callerAuth/readBearerToken.js';
-import { SIGNING_KEYS_COOLDOWN_MS, SIGNING_KEYS_RETRY_AFTER_SECONDS } from '../../src/callerAuth/SigningKeys.js';
+import { ENTRA_METADATA_RETRY_AFTER_SECONDS } from '../../src/callerAuth/entraMetadataRequests.js';
+import { SIGNING_KEYS_COOLDOWN_MS } from '../../src/callerAuth/SigningKeys.js';
 import {
     SANDBOX_CALLER_APP_ID,
     SANDBOX_CALLER_USER_ID,
@@ -34,14 +35,14 @@ let storage: OAuthExportStorage;
 let worker: WorkerHarness;
 let tokens: CallerTokens;
 let containerName: string;
-before(async () => {
 
+before(async () => {
     t = await startTestSandbox({ userCount: 30 });
     storage = await startOAuthExportStorage();
     const container = await storage.newContainer();
     containerName = container.name;
-    worker = await startWorkerHarness({ env: { ...t.sandbox.settings, ...tokens.settings, ...container.env } });
     tokens = t.sandbox.callerTokens;
+    worker = await startWorkerHarness({ env: { ...t.sandbox.settings, ...tokens.settings, ...container.env } });
     // One export first, on the real clock: the app's Key Vault, Graph and Storage tokens (cached for
     // hours) must not be issued while a test below moves the clock, or Azurite would see them as early.
     const run = await worker.timer('usersExport');
@@ -76,10 +77,10 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
             const down = await get('/api/users?top=1', bearer(await tokens.issue()));
             assert.equal(down.status, 503, down.text());
             assert.equal(down.json().code, 'CallerAuthUnavailable');
-            assert.equal(down.headers['retry-after'], String(SIGNING_KEYS_RETRY_AFTER_SECONDS));
+            assert.equal(down.headers['retry-after'], String(ENTRA_METADATA_RETRY_AFTER_SECONDS));
             assert.equal(down.headers['www-authenticate'], undefined, 'never a 401 that blames the caller');
             assert.ok(worker.logs.userMessages(down.invocationId ?? '').some((m) => m.includes('discovery/v2.0/keys')));
-            mock.timers.tick(SIGNING_KEYS_RETRY_AFTER_SECONDS * 1000 + 1);
+            mock.timers.tick(ENTRA_METADATA_RETRY_AFTER_SECONDS * 1000 + 1);
             assert.equal((await get('/api/users?top=1', bearer(await tokens.issue()))).status, 200);
         } finally {
             mock.timers.reset();
@@ -212,7 +213,6 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
             assert.match(String(response.headers['www-authenticate']), row.header, row.name);
             assert.equal(t.sandbox.counters.graphRequests, graphBefore, `${row.name}: nothing reached Graph`);
             assert.equal(summaryOf(response).errorCode, problem.code);
-        }
             // A refused caller is not a fault of the app: warning, so scanners do not fill the errors.
             assert.deepEqual(
                 worker.logs
@@ -228,6 +228,7 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
                 'warning',
                 row.name,
             );
+        }
     });
 
     it('guards the export routes too; a caller with the role follows the redirect and downloads the snapshot', async () => {
@@ -279,7 +280,6 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
         assert.equal((await get('/api/users/export/latest/content', authorization)).status, 307, 'the real manifest still works');
     });
 
-            mock.timers.tick(SIGNING_KEYS_COOLDOWN_MS + 1000);
     it(`token fuzzer: ${FUZZ_RUNS.toLocaleString('en')} generated tokens, no forgery accepted, no 5xx`, async () => {
         // Frozen clock: exp/nbf edges are exact to the second on both sides of the skew, and no key refetch
         // happens (the cool-down never ends), so unknown key ids cost nothing.
@@ -296,6 +296,7 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
         mock.timers.enable({ apis: ['Date'], now: Date.now() });
         try {
             const kid = await tokens.rollOver();
+            mock.timers.tick(SIGNING_KEYS_COOLDOWN_MS + 1000);
             const before = t.sandbox.counters.jwksRequests;
             const fresh = await tokens.issue();
             const statuses = [];
