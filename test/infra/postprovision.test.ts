@@ -407,6 +407,11 @@ describe("the API's own app registration and API_AUDIENCE", () => {
                 'the Graph client is another registration',
             );
             assert.match(first.output, /appRoleAssignedTo/, 'says how to assign the role');
+            assert.match(
+                first.output,
+                /WARNING: the signed-in principal d0d0d0d0-\S+ holds Users\.Read\.All on the API .*can read every user.*--method DELETE .*API_GRANT_DEPLOYER=false/s,
+                'the standing right is said loudly, with how to remove it',
+            );
 
             const second = await runHook(state, 'ensure');
             assert.equal(second.status, 0, second.output);
@@ -487,11 +492,6 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev\t${STRANGER}\n` },
         ));
 
-    test('a pipeline makes no Graph call for the API and keeps the live API_AUDIENCE; API_REGISTRATION=skip opts out', () =>
-        withState(
-            async (state) => {
-                const admin = await runHook(state, 'ensure', { API_REGISTRATION: 'skip' });
-                assert.equal(admin.status, 0, admin.output);
     test('API_REQUIRED_ROLE is held to the app role rule before any call; a quote in it is escaped in the query', async () => {
         for (const role of ['Users"Read', 'Users Read', 'Users\\Read', 'Rôle', 'x'.repeat(121)]) {
             await withState(async (state) => {
@@ -516,6 +516,11 @@ describe("the API's own app registration and API_AUDIENCE", () => {
         });
     });
 
+    test('a pipeline makes no Graph call for the API and keeps the live API_AUDIENCE; API_REGISTRATION=skip opts out', () =>
+        withState(
+            async (state) => {
+                const admin = await runHook(state, 'ensure', { API_REGISTRATION: 'skip' });
+                assert.equal(admin.status, 0, admin.output);
                 assert.match(admin.output, /API_REGISTRATION=skip.*function key alone/s);
                 assert.equal(read(state, 'api_app_id'), '');
                 assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/);

@@ -143,12 +143,17 @@ grant_api_role_to_deployer() {
     me="$(signed_in_object_id)"
     assigned="$(graph_rest --method GET --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo" \
         --query "length(value[?principalId=='${me}' && appRoleId=='${API_ROLE_ID}'])" -o tsv)"
-    [[ "${assigned}" == 0 ]] || return 0
-    if ! assign_app_role "${API_SP_ID}" "{\"principalId\":\"${me}\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}" "${err_file}"; then
-        cat "${err_file}" >&2
-        die "could not give ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}; set API_GRANT_DEPLOYER=false to skip it"
+    if [[ "${assigned}" == 0 ]]; then
+        if ! assign_app_role "${API_SP_ID}" "{\"principalId\":\"${me}\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}" "${err_file}"; then
+            cat "${err_file}" >&2
+            die "could not give ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}; set API_GRANT_DEPLOYER=false to skip it"
+        fi
+        log "gave ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}, for the postdeploy check"
     fi
-    log "gave ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}, for the postdeploy check (API_GRANT_DEPLOYER=false: do not)"
+    # Said on every run: a standing right to read the whole directory should not go unnoticed.
+    warn "the signed-in principal ${me} holds ${API_REQUIRED_ROLE} on the API (${API_APP_ID}): it can read every user through the API until the assignment is removed. The postdeploy check (verify) calls the API with it. Once verify passed, remove it if you should not keep it (Enterprise applications > ${API_APP_ID} > Users and groups), or:
+  az rest --resource ${GRAPH_ENDPOINT} --method DELETE --url \"${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo/\$(az rest --resource ${GRAPH_ENDPOINT} --method GET --url ${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo --query \"value[?principalId=='${me}' && appRoleId=='${API_ROLE_ID}'].id | [0]\" -o tsv)\"
+  and set API_GRANT_DEPLOYER=false (azd env set API_GRANT_DEPLOYER false), or the next run gives it back; verify then needs a caller you gave the role yourself."
 }
 
 # ensure (administrator): the API registration, the role for the deployer, and API_AUDIENCE.
