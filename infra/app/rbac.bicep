@@ -98,7 +98,8 @@ resource exportBlobDataContributor 'Microsoft.Authorization/roleAssignments@2022
 // Scope: the storage ACCOUNT, the narrowest that works: Get User Delegation Key is an operation on the
 // account (.../blobServices/generateUserDelegationKey/action), so a container-scoped role cannot grant
 // it (learn.microsoft.com/rest/api/storageservices/get-user-delegation-key, "Authorization"). Delegator
-// grants no data access itself: a link reads only what the container-scoped data role above allows.
+// grants no data access itself, but the delegation key it yields carries the identity's own rights, which
+// are account-wide (Blob Data Owner above): a link is bounded by its own scope (sp=r, sr=b, 5 minutes).
 resource storageBlobDelegator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(storage.id, managedIdentityPrincipalId, roleIds.storageBlobDelegator)
   scope: storage

@@ -1,5 +1,6 @@
 import { decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { CallerAuthSettings } from '../config/CallerAuthSettings.js';
+import { isGuid } from '../config/isGuid.js';
 import { CallerForbiddenError, CallerUnauthorizedError } from '../errors/errorClasses.js';
 import type { Logger } from '../logging/Logger.js';
 import type { CallerAuthorizer } from './CallerAuthorizer.js';
@@ -14,7 +15,6 @@ import { tokenIssuers, type TokenIssuers } from './tokenIssuers.js';
  * lives 60-90 minutes, and a minute covers a drifting clock without extending a stolen token much.
  */
 export const CLOCK_SKEW_SECONDS = 60;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface CallerTokenValidatorOptions {
     readonly settings: CallerAuthSettings;
@@ -133,7 +133,7 @@ function callerOf(payload: JWTPayload, tenantId: string, issuers: TokenIssuers):
         throw invalidToken('The token version does not match its issuer.');
     }
     const appId = version === '1.0' ? payload.appid : payload.azp;
-    if (typeof appId !== 'string' || !GUID.test(appId)) {
+    if (typeof appId !== 'string' || !isGuid(appId)) {
         throw invalidToken(`The token names no client application ("${version === '1.0' ? 'appid' : 'azp'}"): it is not an access token.`);
     }
     return {

@@ -11,6 +11,7 @@ import {
 } from 'jose';
 import { CallerAuthUnavailableError } from '../errors/errorClasses.js';
 import type { Logger } from '../logging/Logger.js';
+import { ENTRA_METADATA_FETCH_TIMEOUT_MS, ENTRA_METADATA_RETRY_AFTER_SECONDS } from './entraMetadataRequests.js';
 
 /**
  * Keys are read again after this long. Entra ID rolls its signing keys and calls checking every 24
@@ -20,9 +21,6 @@ import type { Logger } from '../logging/Logger.js';
 export const SIGNING_KEYS_MAX_AGE_MS = 12 * 60 * 60 * 1000;
 /** A token with a key id the cached set lacks makes one refetch, then none for this long (jose's cooldownDuration). */
 export const SIGNING_KEYS_COOLDOWN_MS = 30_000;
-/** After a failed read, the keys endpoint is not asked again for this long; callers are told to retry after it. */
-export const SIGNING_KEYS_RETRY_AFTER_SECONDS = 10;
-const FETCH_TIMEOUT_MS = 5_000;
 
 export interface SigningKeysOptions {
     /** `{AUTHORITY_HOST}/{tenant}/discovery/v2.0/keys`. */
@@ -59,7 +57,7 @@ export class SigningKeys {
         this.#remote = createRemoteJWKSet(options.jwksUrl, {
             cacheMaxAge: SIGNING_KEYS_MAX_AGE_MS,
             cooldownDuration: SIGNING_KEYS_COOLDOWN_MS,
-            timeoutDuration: FETCH_TIMEOUT_MS,
+            timeoutDuration: ENTRA_METADATA_FETCH_TIMEOUT_MS,
             [jwksCache]: this.#cache,
         });
         this.getKey = (header, token) => this.#key(header, token);
@@ -67,7 +65,7 @@ export class SigningKeys {
 
     async #key(header: CompactJWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
         const now = this.#now();
-        if (this.#failedAt !== undefined && now - this.#failedAt < SIGNING_KEYS_RETRY_AFTER_SECONDS * 1000) {
+        if (this.#failedAt !== undefined && now - this.#failedAt < ENTRA_METADATA_RETRY_AFTER_SECONDS * 1000) {
             return this.#fromLastGood(header, token);
         }
         try {
@@ -86,7 +84,7 @@ export class SigningKeys {
                     this.#lastGood === undefined
                         ? 'No key set was read before'
                         : 'Tokens signed with the keys read before are still accepted'
-                }; the next attempt is in ${SIGNING_KEYS_RETRY_AFTER_SECONDS} s. Check AUTHORITY_HOST, GRAPH_TENANT_ID and outbound network rules.`,
+                }; the next attempt is in ${ENTRA_METADATA_RETRY_AFTER_SECONDS} s. Check AUTHORITY_HOST, GRAPH_TENANT_ID and outbound network rules.`,
             );
             return this.#fromLastGood(header, token);
         }
@@ -103,7 +101,7 @@ export class SigningKeys {
         const unavailable = (why: string): CallerAuthUnavailableError =>
             new CallerAuthUnavailableError(`Caller tokens cannot be checked: ${why}.`, {
                 hint: `Make sure the function app reaches ${this.#url} (AUTHORITY_HOST and GRAPH_TENANT_ID name the tenant's Entra ID); callers are told to retry.`,
-                retryAfterSeconds: SIGNING_KEYS_RETRY_AFTER_SECONDS,
+                retryAfterSeconds: ENTRA_METADATA_RETRY_AFTER_SECONDS,
             });
         if (this.#lastGood === undefined) throw unavailable(`the tenant's signing keys could not be read from ${this.#url}`);
         try {

@@ -1,12 +1,11 @@
 import { CallerAuthUnavailableError } from '../errors/errorClasses.js';
 import { parseJsonObject } from '../json/parseJsonObject.js';
+import { GUID_PATTERN, isGuid } from '../config/isGuid.js';
 import type { Logger } from '../logging/Logger.js';
+import { ENTRA_METADATA_FETCH_TIMEOUT_MS, ENTRA_METADATA_RETRY_AFTER_SECONDS } from './entraMetadataRequests.js';
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The tenant GUID in a v2.0 issuer, e.g. `https://login.microsoftonline.com/<guid>/v2.0`. */
-const ISSUER_TENANT = /^https:\/\/[^/]+\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/v2\.0$/i;
-const RETRY_AFTER_SECONDS = 10;
-const FETCH_TIMEOUT_MS = 5_000;
+const ISSUER_TENANT = new RegExp(`^https://[^/]+/(${GUID_PATTERN})/v2\\.0$`, 'i');
 
 export interface TenantIdResolverOptions {
     readonly authorityHost: string;
@@ -33,13 +32,13 @@ export class TenantIdResolver {
     constructor(options: TenantIdResolverOptions) {
         this.#options = options;
         this.#now = options.now ?? Date.now;
-        if (GUID.test(options.tenant)) this.#resolved = options.tenant.toLowerCase();
+        if (isGuid(options.tenant)) this.#resolved = options.tenant.toLowerCase();
     }
 
     async tenantId(): Promise<string> {
         if (this.#resolved !== undefined) return this.#resolved;
         if (this.#pending === undefined) {
-            if (this.#failedAt !== undefined && this.#now() - this.#failedAt < RETRY_AFTER_SECONDS * 1000) {
+            if (this.#failedAt !== undefined && this.#now() - this.#failedAt < ENTRA_METADATA_RETRY_AFTER_SECONDS * 1000) {
                 throw this.#unavailable('the last attempt failed moments ago');
             }
             this.#pending = this.#fetch().finally(() => {
@@ -53,7 +52,7 @@ export class TenantIdResolver {
         const url = `${this.#options.authorityHost}/${encodeURIComponent(this.#options.tenant)}/v2.0/.well-known/openid-configuration`;
         let issuer: unknown;
         try {
-            const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+            const response = await fetch(url, { redirect: 'error', signal: AbortSignal.timeout(ENTRA_METADATA_FETCH_TIMEOUT_MS) });
             if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
             issuer = parseJsonObject(await response.text())?.issuer;
         } catch (error) {
@@ -76,7 +75,7 @@ export class TenantIdResolver {
             `Caller tokens cannot be checked: the tenant id of GRAPH_TENANT_ID "${this.#options.tenant}" is unknown, ${why}.`,
             {
                 hint: 'Set GRAPH_TENANT_ID to the tenant GUID (Entra ID overview, "Tenant ID"), or make sure the function app reaches AUTHORITY_HOST.',
-                retryAfterSeconds: RETRY_AFTER_SECONDS,
+                retryAfterSeconds: ENTRA_METADATA_RETRY_AFTER_SECONDS,
             },
         );
     }

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../errors/errorClasses.js';
+import { isGuid } from './isGuid.js';
 import { settingDefinitions, type SettingDefinition, type SettingName } from './settingDefinitions.js';
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -14,7 +15,6 @@ const definitionsByName = new Map<string, SettingDefinition>(settingDefinitions.
 /** Identifiers that go into URLs and MSAL: no whitespace, slashes or query characters. */
 const IDENTIFIER = /^[A-Za-z0-9][A-Za-z0-9._-]{0,253}$/;
 const NCRONTAB_FIELD = /^[0-9*/,\-A-Za-z?]+$/;
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Entra app role values: no spaces, printable ASCII; `"` and `\` excluded as they would break a quoted header value. */
 const APP_ROLE = /^[A-Za-z0-9!#$%&'()*+,\-./:;<=>?@[\]^_`{|}~]{1,120}$/;
 const MAX_AUDIENCES = 10;
@@ -106,7 +106,7 @@ function parseAudienceList(value: string): readonly string[] | { problem: string
         return { problem: `must list 1 to ${MAX_AUDIENCES} audiences separated by commas` };
     }
     for (const item of items) {
-        if (GUID.test(item)) continue;
+        if (isGuid(item)) continue;
         let url: URL | undefined;
         try {
             url = new URL(item);

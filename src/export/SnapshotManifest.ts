@@ -1,6 +1,7 @@
 import { ExportError } from '../errors/errorClasses.js';
 import { parseJsonObject } from '../json/parseJsonObject.js';
 import { isFullReadReason, type FullReadReason } from './FullReadReason.js';
+import { isRunBlobName } from './snapshotName.js';
 
 /**
  * Bumped only on incompatible changes; readers must check it. The delta fields (`mode` and after)
@@ -115,7 +116,23 @@ function badNested(record: Record<string, unknown>, field: string, types: Readon
     return bad === undefined ? undefined : `"${field}": ${bad}`;
 }
 
-/** Parses `latest.json`, refusing anything this version did not write (an unknown schemaVersion, a mistyped field). */
+const NOT_OURS = 'is not a snapshot name this app writes for its run';
+
+/** The first blob name (of a type-checked manifest) that is not the one this app writes for its run, or undefined. */
+function badBlobName(m: SnapshotManifest): string | undefined {
+    if (!isRunBlobName(m.blobName, 'snapshots', m.runId, m.gzip)) return `"blobName" ${NOT_OURS}`;
+    if (m.base !== undefined && !isRunBlobName(m.base.blobName, 'snapshots', m.base.runId)) return `"base": "blobName" ${NOT_OURS}`;
+    if (m.changes !== undefined && !isRunBlobName(m.changes.blobName, 'changes', m.runId, m.gzip)) {
+        return `"changes": "blobName" ${NOT_OURS}`;
+    }
+    return undefined;
+}
+
+/**
+ * Parses `latest.json`, refusing anything this version did not write: an unknown schemaVersion, a
+ * mistyped field, or a blob name other than the app's own for that run (a forged manifest must not
+ * get a reader to sign a link for `keys/page-tokens.json` or any other blob).
+ */
 export function parseManifest(text: string, location: string): SnapshotManifest {
     const invalid = (why: string): ExportError =>
         new ExportError('ExportFailed', `${location} is not a valid users export manifest: ${why}.`, {
@@ -135,5 +152,8 @@ export function parseManifest(text: string, location: string): SnapshotManifest 
         (record.fullReadReason === undefined || isFullReadReason(record.fullReadReason) ? undefined : '"fullReadReason" is unknown') ??
         (record.duplicates === undefined || typeof record.duplicates === 'number' ? undefined : '"duplicates" is not a number');
     if (bad !== undefined) throw invalid(bad);
-    return record as unknown as SnapshotManifest;
+    const manifest = record as unknown as SnapshotManifest;
+    const badName = badBlobName(manifest);
+    if (badName !== undefined) throw invalid(badName);
+    return manifest;
 }

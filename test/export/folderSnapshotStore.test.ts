@@ -18,10 +18,15 @@ import { startNodeChild } from '../support/runNodeChild.js';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/holdLockFile.js', import.meta.url));
 
+/** A run's id and snapshot name as the export makes them (a manifest naming anything else is refused). */
+const run = (n: number): Pick<SnapshotManifest, 'runId' | 'blobName'> => {
+    const runId = `20260101T000000Z-${n.toString(16).padStart(8, '0')}`;
+    return { runId, blobName: `snapshots/2026/01/01/${runId}.ndjson` };
+};
+
 const manifest: SnapshotManifest = {
     schemaVersion: 1,
-    runId: 'r',
-    blobName: 'snapshots/2026/01/01/r.ndjson',
+    ...run(0),
     contentType: 'application/x-ndjson',
     gzip: false,
     userCount: 0,
@@ -53,7 +58,7 @@ describe('the folder store lock', () => {
 
     async function assertTakenOver(): Promise<void> {
         await store.writeManifest(manifest, undefined);
-        assert.equal((await store.readManifest())?.manifest.runId, 'r');
+        assert.equal((await store.readManifest())?.manifest.runId, run(0).runId);
         assert.deepEqual(
             (await readdir(dir)).filter((f) => f.includes('lock')),
             [],
@@ -131,7 +136,7 @@ describe('the folder store lock', () => {
                 if (stale) await writeFile(lock, lockText({ pid: 1, host: 'other-host.example', ageMs: LOCK_STALE_AFTER_MS + 1000 }));
                 const expected = (await store.readManifest())?.etag;
                 const results = await Promise.allSettled(
-                    Array.from({ length: 8 }, (_, i) => store.writeManifest({ ...manifest, runId: `r${round}w${i}` }, expected)),
+                    Array.from({ length: 8 }, (_, i) => store.writeManifest({ ...manifest, ...run(1 + round * 8 + i) }, expected)),
                 );
                 assert.equal(results.filter((r) => r.status === 'fulfilled').length, 1, `round ${round}`);
                 for (const r of results) if (r.status === 'rejected') assert.equal((r.reason as AppError).code, 'ExportConflict');

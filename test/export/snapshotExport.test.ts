@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { ExportConflictError } from '../../src/errors/errorClasses.js';
 import { applyRetention } from '../../src/export/applyRetention.js';
 import { parseManifest, type SnapshotManifest } from '../../src/export/SnapshotManifest.js';
+import { newRunId, snapshotName } from '../../src/export/snapshotName.js';
 import { sha256, snapshotIds, startExportTestKit, type ExportTarget, type ExportTestKit } from '../support/startExportTestKit.js';
 
 const USERS = 10_000;
@@ -122,13 +123,15 @@ describe('snapshot export to blob storage', () => {
         const old = [`snapshots/${day(45)}/old-a.ndjson`, `snapshots/${day(31)}/old-b.ndjson.gz`];
         const recent = [`snapshots/${day(29)}/recent.ndjson`, `snapshots/${day(0)}/today.ndjson`];
         const foreign = ['snapshots/notes.txt', `snapshots/${day(400)}/readme.md`];
-        const namedByLatest = `snapshots/${day(90)}/named.ndjson`;
+        const longAgo = new Date(Date.now() - 90 * 86_400_000);
+        const namedRunId = newRunId(longAgo);
+        const namedByLatest = snapshotName(longAgo, namedRunId, false);
         const { manifest: real } = await target.run();
         for (const name of [...old, ...recent, ...foreign, namedByLatest]) {
             await target.container.getBlockBlobClient(name).upload('{}\n', 3);
         }
         const { store } = target.exportRuntime();
-        const manifest: SnapshotManifest = { ...real, blobName: namedByLatest };
+        const manifest: SnapshotManifest = { ...real, runId: namedRunId, blobName: namedByLatest, gzip: false };
         await store.writeManifest(manifest, (await store.readManifest())?.etag);
 
         const deleted = await applyRetention({ store, retentionDays: 30, now: new Date() });

@@ -10,11 +10,13 @@
 import assert from 'node:assert/strict';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { after, afterEach, before, describe, it, mock } from 'node:test';
+import { BlobServiceClient } from '@azure/storage-blob';
 import fc from 'fast-check';
 import { SignJWT, type JWTPayload } from 'jose';
 import { CLOCK_SKEW_SECONDS } from '../../src/callerAuth/CallerTokenValidator.js';
 import { MAX_TOKEN_LENGTH } from '../../src/callerAuth/readBearerToken.js';
-import { SIGNING_KEYS_COOLDOWN_MS, SIGNING_KEYS_RETRY_AFTER_SECONDS } from '../../src/callerAuth/SigningKeys.js';
+import { ENTRA_METADATA_RETRY_AFTER_SECONDS } from '../../src/callerAuth/entraMetadataRequests.js';
+import { SIGNING_KEYS_COOLDOWN_MS } from '../../src/callerAuth/SigningKeys.js';
 import {
     SANDBOX_CALLER_APP_ID,
     SANDBOX_CALLER_USER_ID,
@@ -32,11 +34,13 @@ let t: TestSandbox;
 let storage: OAuthExportStorage;
 let worker: WorkerHarness;
 let tokens: CallerTokens;
+let containerName: string;
 
 before(async () => {
     t = await startTestSandbox({ userCount: 30 });
     storage = await startOAuthExportStorage();
     const container = await storage.newContainer();
+    containerName = container.name;
     tokens = t.sandbox.callerTokens;
     worker = await startWorkerHarness({ env: { ...t.sandbox.settings, ...tokens.settings, ...container.env } });
     // One export first, on the real clock: the app's Key Vault, Graph and Storage tokens (cached for
@@ -73,10 +77,10 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
             const down = await get('/api/users?top=1', bearer(await tokens.issue()));
             assert.equal(down.status, 503, down.text());
             assert.equal(down.json().code, 'CallerAuthUnavailable');
-            assert.equal(down.headers['retry-after'], String(SIGNING_KEYS_RETRY_AFTER_SECONDS));
+            assert.equal(down.headers['retry-after'], String(ENTRA_METADATA_RETRY_AFTER_SECONDS));
             assert.equal(down.headers['www-authenticate'], undefined, 'never a 401 that blames the caller');
             assert.ok(worker.logs.userMessages(down.invocationId ?? '').some((m) => m.includes('discovery/v2.0/keys')));
-            mock.timers.tick(SIGNING_KEYS_RETRY_AFTER_SECONDS * 1000 + 1);
+            mock.timers.tick(ENTRA_METADATA_RETRY_AFTER_SECONDS * 1000 + 1);
             assert.equal((await get('/api/users?top=1', bearer(await tokens.issue()))).status, 200);
         } finally {
             mock.timers.reset();
@@ -209,6 +213,21 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
             assert.match(String(response.headers['www-authenticate']), row.header, row.name);
             assert.equal(t.sandbox.counters.graphRequests, graphBefore, `${row.name}: nothing reached Graph`);
             assert.equal(summaryOf(response).errorCode, problem.code);
+            // A refused caller is not a fault of the app: warning, so scanners do not fill the errors.
+            assert.deepEqual(
+                worker.logs
+                    .forInvocation(response.invocationId ?? '')
+                    .filter((r) => r.logCategory === 'user' && r.level === 'error')
+                    .map((r) => r.message),
+                [],
+                row.name,
+            );
+            assert.equal(
+                worker.logs.forInvocation(response.invocationId ?? '').find((r) => r.message.includes('"event":"graphUsers.invocation"'))
+                    ?.level,
+                'warning',
+                row.name,
+            );
         }
     });
 
@@ -231,6 +250,34 @@ describe('caller authorization through the Node worker and its HTTP proxy', () =
         const signature = new URL(location).searchParams.get('sig') ?? '';
         assert.ok(!worker.logs.records.some((r) => r.message.includes(signature)), 'the link is never logged');
         assert.equal((summaryOf(redirect).snapshot as { userCount: number }).userCount, manifest.userCount);
+    });
+
+    it('a forged latest.json that names another blob (the page-token key ring) gets no link: 500 ExportFailed, the reason in the log', async () => {
+        const blobs = BlobServiceClient.fromConnectionString(storage.azurite.connectionString).getContainerClient(containerName);
+        const latest = blobs.getBlockBlobClient('latest.json');
+        const original = (await latest.downloadToBuffer()).toString('utf8');
+        const authorization = bearer(await tokens.issue());
+        assert.equal((await get('/api/users?top=1', authorization)).status, 200);
+        assert.ok(await blobs.getBlobClient('keys/page-tokens.json').exists(), 'the key ring the forgery aims at exists');
+        try {
+            for (const blobName of ['keys/page-tokens.json', 'snapshots/../keys/page-tokens.json']) {
+                const forged = JSON.stringify({ ...(JSON.parse(original) as Record<string, unknown>), blobName });
+                await latest.upload(forged, Buffer.byteLength(forged), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+                const response = await get('/api/users/export/latest/content', authorization);
+                assert.equal(response.status, 500, `${blobName}: ${response.text()}`);
+                assert.equal(response.json().code, 'ExportFailed', blobName);
+                assert.equal(response.headers.location, undefined, blobName);
+                assert.ok(
+                    worker.logs
+                        .userMessages(response.invocationId ?? '')
+                        .some((m) => m.includes('"blobName" is not a snapshot name this app writes')),
+                    blobName,
+                );
+            }
+        } finally {
+            await latest.upload(original, Buffer.byteLength(original), { blobHTTPHeaders: { blobContentType: 'application/json' } });
+        }
+        assert.equal((await get('/api/users/export/latest/content', authorization)).status, 307, 'the real manifest still works');
     });
 
     it(`token fuzzer: ${FUZZ_RUNS.toLocaleString('en')} generated tokens, no forgery accepted, no 5xx`, async () => {

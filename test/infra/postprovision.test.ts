@@ -22,6 +22,10 @@ import {
 } from './fakeAzure.js';
 
 const ROLE_ID = 'df021288-bdef-4463-88db-98f22de89214';
+/** The signed-in principal, as the fake `az` answers; another member of the tenant; an app of theirs. */
+const DEPLOYER_ID = 'd0d0d0d0-0000-4000-8000-0000000000d1';
+const STRANGER = '99999999-0000-4000-8000-000000000099';
+const FOREIGN_APP_ID = 'f0f0f0f0-0000-4000-8000-0000000000f1';
 
 /** Runs `body` with a fresh fake Azure and removes it afterwards. */
 async function withState(body: (state: string) => Promise<void>, ...args: Parameters<typeof newState>): Promise<void> {
@@ -460,11 +464,7 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             assert.equal(read(state, 'api_version').trim(), '2');
             assert.equal(read(state, 'api_sp_id').trim(), API_SP_ID);
             assert.equal(read(state, 'api_assignment_required').trim(), 'true');
-            assert.deepEqual(
-                lines(state, 'api_assigned'),
-                [`d0d0d0d0-0000-4000-8000-0000000000d1 ${role.id}`],
-                'the deployer got the role',
-            );
+            assert.deepEqual(lines(state, 'api_assigned'), [`${DEPLOYER_ID} ${role.id}`], 'the deployer got the role');
             assert.ok(
                 first.calls.filter((c) => c.startsWith('rest ')).every((c) => c.includes('--resource https://graph.microsoft.com')),
                 'every Graph call names its resource',
@@ -477,6 +477,11 @@ describe("the API's own app registration and API_AUDIENCE", () => {
                 'the Graph client is another registration',
             );
             assert.match(first.output, /appRoleAssignedTo/, 'says how to assign the role');
+            assert.match(
+                first.output,
+                /WARNING: the signed-in principal d0d0d0d0-\S+ holds Users\.Read\.All on the API .*can read every user.*--method DELETE .*API_GRANT_DEPLOYER=false/s,
+                'the standing right is said loudly, with how to remove it',
+            );
 
             const second = await runHook(state, 'ensure');
             assert.equal(second.status, 0, second.output);
@@ -485,6 +490,101 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             assert.equal(lines(state, 'api_patches').length, 2);
             assert.ok(!second.calls.some((c) => c.startsWith('ad app create')));
         }));
+
+    test("a foreign app whose name only starts with the API's name is not adopted: the hook creates its own", () =>
+        withState(
+            async (state) => {
+                const r = await runHook(state, 'ensure');
+                assert.equal(r.status, 0, r.output);
+                assert.equal(read(state, 'api_app_id').trim(), API_APP_ID);
+                assert.ok(!r.calls.some((c) => c.includes(FOREIGN_APP_ID)), 'the foreign app is never touched');
+                assert.equal(dotenv(state).API_AUDIENCE, `${API_APP_ID},api://${API_APP_ID}`);
+            },
+            PROVISIONED_ENV,
+            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api-legacy\t${STRANGER}\n` },
+        ));
+
+    test('an app with exactly the name is adopted only if the signed-in principal owns it alone; otherwise the hook stops and asks for its id', async () => {
+        const refused: [string, Record<string, string>][] = [
+            ["another member's app", { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\t${STRANGER}\n` }],
+            ['the same name in other case', { foreign_apps: `${FOREIGN_APP_ID}\tGraph-Users-Dev-API\t${STRANGER}\n` }],
+            ['co-owned with another member', { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\t${DEPLOYER_ID},${STRANGER}\n` }],
+        ];
+        for (const [name, files] of refused) {
+            await withState(
+                async (state) => {
+                    const r = await runHook(state, 'ensure');
+                    assert.notEqual(r.status, 0, name);
+                    assert.match(
+                        r.output,
+                        /named 'graph-users-dev-api' \(f0f0f0f0-[^)]+\) exists, but the signed-in principal .* is not its only owner/,
+                        name,
+                    );
+                    assert.match(r.output, new RegExp(`azd env set API_AUDIENCE ${FOREIGN_APP_ID}`), name);
+                    assert.deepEqual(
+                        r.calls.filter((c) => c.includes(FOREIGN_APP_ID)),
+                        [`ad app owner list --id ${FOREIGN_APP_ID} --query [].id -o tsv`],
+                        `${name}: only its owners were read`,
+                    );
+                    assert.ok(!r.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api')), name);
+                    assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/, name);
+                },
+                PROVISIONED_ENV,
+                files,
+            );
+        }
+        await withState(
+            async (state) => {
+                const r = await runHook(state, 'ensure');
+                assert.equal(r.status, 0, r.output);
+                assert.match(r.output, /reusing the API app registration 'graph-users-dev-api' \(a0a0a0a0-[^)]+\), which you own/);
+                assert.ok(!r.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api')));
+            },
+            PROVISIONED_ENV,
+            { api_app_id: `${API_APP_ID}\n`, api_app_owners: DEPLOYER_ID },
+        );
+    });
+
+    test("the Graph client's registration: a foreign app with exactly its name, not owned, stops the hook before any credential", () =>
+        withState(
+            async (state) => {
+                const r = await runHook(state, 'ensure');
+                assert.notEqual(r.status, 0);
+                assert.match(
+                    r.output,
+                    /named 'graph-users-dev' \(f0f0f0f0-[^)]+\) exists, but the signed-in principal .* is not its only owner/,
+                );
+                assert.match(r.output, new RegExp(`azd env set GRAPH_CLIENT_ID ${FOREIGN_APP_ID}`));
+                assert.ok(!r.calls.some((c) => c.startsWith('ad app create') || c.startsWith('ad app credential')));
+                assert.equal(read(state, 'vault_value'), '');
+            },
+            PROVISIONED_ENV,
+            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev\t${STRANGER}\n` },
+        ));
+
+    test('API_REQUIRED_ROLE is held to the app role rule before any call; a quote in it is escaped in the query', async () => {
+        for (const role of ['Users"Read', 'Users Read', 'Users\\Read', 'Rôle', 'x'.repeat(121)]) {
+            await withState(async (state) => {
+                const r = await runHook(state, 'ensure', { API_REQUIRED_ROLE: role });
+                assert.notEqual(r.status, 0, role);
+                assert.match(r.output, /API_REQUIRED_ROLE must be an app role value/, role);
+                assert.ok(!r.calls.some((c) => c.includes('graph-users-dev-api') || c.includes('--method PATCH')), role);
+            });
+        }
+        await withState(async (state) => {
+            const r = await runHook(state, 'ensure', { API_REQUIRED_ROLE: "Users'Read" });
+            assert.equal(r.status, 0, r.output);
+            assert.ok(
+                r.calls.some((c) => c.includes("--query appRoles[?value=='Users\\'Read'].id | [0]")),
+                'the quote is escaped',
+            );
+            const roles = JSON.parse(read(state, 'api_roles')) as { value: string }[];
+            assert.deepEqual(
+                roles.map((x) => x.value),
+                ["Users'Read"],
+            );
+        });
+    });
 
     test('a pipeline makes no Graph call for the API and keeps the live API_AUDIENCE; API_REGISTRATION=skip opts out', () =>
         withState(

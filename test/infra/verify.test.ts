@@ -157,15 +157,31 @@ describe("postdeploy verify: the deployed app's first Graph token", () => {
         const audience = { API_AUDIENCE: `${API_APP_ID},api://${API_APP_ID}` };
         const r = await verifyAgainst([forbidden, USERS], audience);
         assert.notEqual(r.status, 0);
-        assert.equal(r.seen.length, 1, 'not retried');
+        assert.equal(r.seen.length, 1, 'az gave the same (cached) token again: not retried with it');
+        assert.equal(r.calls.filter((c) => c.startsWith('account get-access-token')).length, 2, 'a new token was asked for');
         assert.match(r.output, /answered 403 CallerForbidden: The token carries no "Users\.Read\.All" app role/);
         assert.match(r.output, /Fix: An administrator assigns the app role/);
+        assert.match(r.output, /az keeps an access token until it expires.*`az account clear`, *\n? *then `az login`/s);
         const none = await verifyAgainst([USERS], { ...audience, FAKE_API_TOKEN: '' });
         assert.notEqual(none.status, 0);
         assert.equal(none.seen.length, 0);
         assert.match(
             none.output,
             /could not get an access token for the API \(api:\/\/a0a0a0a0-0000-4000-8000-0000000000a1\).*needs the app role Users\.Read\.All/s,
+        );
+    });
+
+    test('with API_AUDIENCE, a 403 right after the role was granted is retried with a new token within the timeout', async () => {
+        const forbidden = problem(403, 'CallerForbidden', 'The token carries no "Users.Read.All" app role.', 'Assign it.');
+        const r = await verifyAgainst([forbidden, forbidden, USERS], {
+            API_AUDIENCE: `${API_APP_ID},api://${API_APP_ID}`,
+            FAKE_API_TOKEN_FRESH: '1',
+        });
+        assert.equal(r.status, 0, r.output);
+        assert.deepEqual(
+            r.seen.map((s) => s.authorization),
+            [1, 2, 3].map((n) => `Bearer ${API_TOKEN}-${n}`),
+            'each attempt with the token az gave after the refusal',
         );
     });
 

@@ -5,10 +5,12 @@ import { registerSensitiveValue, sanitizeText } from '../../src/errors/sanitizeT
 import { parseDeltaState, type DeltaState } from '../../src/export/DeltaState.js';
 import { parseManifest, type SnapshotManifest } from '../../src/export/SnapshotManifest.js';
 
+const RUN = '20260101T060000Z-9f2c4e1a';
+const BASE_RUN = '20251231T060000Z-0123abcd';
 const v1: SnapshotManifest = {
     schemaVersion: 1,
-    runId: 'r',
-    blobName: 'snapshots/2026/01/01/r.ndjson',
+    runId: RUN,
+    blobName: `snapshots/2026/01/01/${RUN}.ndjson`,
     contentType: 'application/x-ndjson',
     gzip: false,
     userCount: 2,
@@ -25,8 +27,8 @@ const incremental: SnapshotManifest = {
     ...v1,
     mode: 'incremental',
     duplicates: 3,
-    base: { runId: 'q', blobName: 'snapshots/2025/12/31/q.ndjson', sha256: 'cd' },
-    changes: { blobName: 'changes/2026/01/01/r.ndjson', bytes: 5, sha256: 'ef', added: 1, updated: 2, removed: 0 },
+    base: { runId: BASE_RUN, blobName: `snapshots/2025/12/31/${BASE_RUN}.ndjson.gz`, sha256: 'cd' },
+    changes: { blobName: `changes/2026/01/01/${RUN}.ndjson`, bytes: 5, sha256: 'ef', added: 1, updated: 2, removed: 0 },
 };
 const state: DeltaState = {
     schemaVersion: 2,
@@ -57,6 +59,34 @@ describe('latest.json and delta-state.json', () => {
             assert.throws(
                 () => parseManifest(JSON.stringify(bad), 'latest.json'),
                 /not a valid users export manifest/,
+                JSON.stringify(bad),
+            );
+        }
+    });
+
+    it('a manifest that names a blob this app does not write is refused, so no reader signs or reads it', () => {
+        const changes = incremental.changes;
+        assert.ok(changes !== undefined);
+        for (const bad of [
+            { ...v1, blobName: 'keys/page-tokens.json' },
+            { ...v1, blobName: 'latest.json' },
+            { ...v1, blobName: `snapshots/2026/01/01/../../../../keys/${RUN}.ndjson` },
+            { ...v1, blobName: `snapshots/2026/01/01/${RUN}.ndjson/../../keys/page-tokens.json` },
+            { ...v1, blobName: `/snapshots/2026/01/01/${RUN}.ndjson` },
+            { ...v1, blobName: `other/snapshots/2026/01/01/${RUN}.ndjson` },
+            { ...v1, blobName: `changes/2026/01/01/${RUN}.ndjson` },
+            { ...v1, blobName: `snapshots/2026/01/02/${RUN}.ndjson`, why: 'another day than the run' },
+            { ...v1, blobName: `snapshots/2026/01/01/${BASE_RUN}.ndjson`, why: 'another run' },
+            { ...v1, blobName: `snapshots/2026/01/01/${RUN}.ndjson.gz`, why: 'gzip false' },
+            { ...v1, blobName: `snapshots/2026/01/01/${RUN}.ndjson%2F..%2Fkeys` },
+            { ...v1, runId: '../keys', blobName: 'snapshots/2026/01/01/../keys.ndjson' },
+            { ...incremental, base: { runId: BASE_RUN, blobName: 'keys/page-tokens.json', sha256: 'cd' } },
+            { ...incremental, changes: { ...changes, blobName: 'keys/page-tokens.json' } },
+            { ...incremental, changes: { ...changes, blobName: `snapshots/2026/01/01/${RUN}.ndjson` } },
+        ]) {
+            assert.throws(
+                () => parseManifest(JSON.stringify(bad), 'latest.json'),
+                /not a valid users export manifest: "(blobName|base|changes)/,
                 JSON.stringify(bad),
             );
         }

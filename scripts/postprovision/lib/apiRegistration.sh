@@ -2,7 +2,8 @@
 # The API's own app registration: what callers of the function's HTTP API get tokens for, and the app
 # role they must hold. Administrator only: every call here needs a Microsoft Graph directory role.
 #
-# A registration of its own (API_APP_DISPLAY_NAME, default "graph-users-<env>-api"), apart from the
+# A registration of its own (the one API_AUDIENCE names, else the one named API_APP_DISPLAY_NAME, default
+# "graph-users-<env>-api", that the signed-in principal owns alone: lib/ownedApp.sh), apart from the
 # Graph client (GRAPH_CLIENT_ID): it holds no credential and no Graph permission, and who may call the
 # API is managed on it alone (Enterprise applications > the API > Users and groups).
 #   - App ID URI api://<appId>; v2 access tokens (the app accepts v1 too).
@@ -40,25 +41,32 @@ json_append() {
     fi
 }
 
+# API_REQUIRED_ROLE goes into a JMESPath query and a JSON body: hold it to the app's own rule
+# (src/config/readSettings.ts APP_ROLE, Entra ID's characters for an app role value), which leaves out
+# spaces, " and \, so the value needs no JSON escaping; the query escapes its '.
+require_app_role_value() {
+    local LC_ALL=C
+    [[ "${API_REQUIRED_ROLE}" =~ ^[]A-Za-z0-9!#\$%\&\'()*+,./:\;\<=\>?@[^_\`{|}~-]{1,120}$ ]] ||
+        die "API_REQUIRED_ROLE must be an app role value: 1 to 120 letters, digits and the characters !#\$%&'()*+,-./:;<=>?@[]^_\`{|}~ (no spaces, \" or \\)"
+}
+
 api_query() { az ad app show --id "${API_APP_ID}" --query "$1" -o "${2:-tsv}"; }
 
 ensure_api_registration() {
-    local ids count object_id role_id scope_id roles scopes preauth body
+    local object_id role_id scope_id roles scopes preauth body
     local -a uris
     : "${API_APP_DISPLAY_NAME:=graph-users-${AZURE_ENV_NAME:-app}-api}"
     : "${API_REQUIRED_ROLE:=Users.Read.All}"
+    require_app_role_value
     API_APP_ID="${API_AUDIENCE:-}"
     API_APP_ID="${API_APP_ID%%,*}"
     if [[ -n "${API_APP_ID}" ]] && az ad app show --id "${API_APP_ID}" --query appId -o tsv >/dev/null 2>&1; then
         log "reusing the API app registration ${API_APP_ID} (API_AUDIENCE)"
     else
-        ids="$(az ad app list --display-name "${API_APP_DISPLAY_NAME}" --query '[].appId' -o tsv)"
-        count="$(printf '%s' "${ids}" | grep -c . || true)"
-        if ((count > 1)); then
-            die "${count} app registrations are named '${API_APP_DISPLAY_NAME}'; set API_AUDIENCE (azd env set API_AUDIENCE <appId>) to pick one"
-        elif ((count == 1)); then
-            API_APP_ID="${ids}"
-            log "reusing the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID})"
+        find_owned_app "${API_APP_DISPLAY_NAME}" API_AUDIENCE API_APP_DISPLAY_NAME
+        API_APP_ID="${OWNED_APP_ID}"
+        if [[ -n "${API_APP_ID}" ]]; then
+            log "reusing the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID}), which you own"
         else
             API_APP_ID="$(az ad app create --display-name "${API_APP_DISPLAY_NAME}" --sign-in-audience AzureADMyOrg --query appId -o tsv)"
             log "created the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID})"
@@ -74,7 +82,8 @@ ensure_api_registration() {
     fi
 
     # The app role and the delegated scope, found by value (their ids stay stable once created).
-    role_id="$(api_query "appRoles[?value=='${API_REQUIRED_ROLE}'].id | [0]")"
+    # A JMESPath raw string literal escapes ' as \'; the role's value holds no " or \ (see above).
+    role_id="$(api_query "appRoles[?value=='${API_REQUIRED_ROLE//\'/\\\'}'].id | [0]")"
     scope_id="$(api_query "api.oauth2PermissionScopes[?value=='${API_SCOPE}'].id | [0]")"
     roles="$(api_query appRoles json)"
     scopes="$(api_query api.oauth2PermissionScopes json)"
@@ -131,19 +140,20 @@ publish_api_audience() {
 # The app role for the principal `az` is signed in as (a user, or a pipeline's service principal).
 grant_api_role_to_deployer() {
     local me assigned err_file="${WORK_DIR}/api-grant.err"
-    if [[ "$(az account show --query user.type -o tsv)" == servicePrincipal ]]; then
-        me="$(az ad sp show --id "$(az account show --query user.name -o tsv)" --query id -o tsv)"
-    else
-        me="$(az ad signed-in-user show --query id -o tsv)"
-    fi
+    me="$(signed_in_object_id)"
     assigned="$(graph_rest --method GET --url "${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo" \
         --query "length(value[?principalId=='${me}' && appRoleId=='${API_ROLE_ID}'])" -o tsv)"
-    [[ "${assigned}" == 0 ]] || return 0
-    if ! assign_app_role "${API_SP_ID}" "{\"principalId\":\"${me}\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}" "${err_file}"; then
-        cat "${err_file}" >&2
-        die "could not give ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}; set API_GRANT_DEPLOYER=false to skip it"
+    if [[ "${assigned}" == 0 ]]; then
+        if ! assign_app_role "${API_SP_ID}" "{\"principalId\":\"${me}\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}" "${err_file}"; then
+            cat "${err_file}" >&2
+            die "could not give ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}; set API_GRANT_DEPLOYER=false to skip it"
+        fi
+        log "gave ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}, for the postdeploy check"
     fi
-    log "gave ${API_REQUIRED_ROLE} on the API to the signed-in principal ${me}, for the postdeploy check (API_GRANT_DEPLOYER=false: do not)"
+    # Said on every run: a standing right to read the whole directory should not go unnoticed.
+    warn "the signed-in principal ${me} holds ${API_REQUIRED_ROLE} on the API (${API_APP_ID}): it can read every user through the API until the assignment is removed. The postdeploy check (verify) calls the API with it. Once verify passed, remove it if you should not keep it (Enterprise applications > ${API_APP_ID} > Users and groups), or:
+  az rest --resource ${GRAPH_ENDPOINT} --method DELETE --url \"${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo/\$(az rest --resource ${GRAPH_ENDPOINT} --method GET --url ${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo --query \"value[?principalId=='${me}' && appRoleId=='${API_ROLE_ID}'].id | [0]\" -o tsv)\"
+  and set API_GRANT_DEPLOYER=false (azd env set API_GRANT_DEPLOYER false), or the next run gives it back; verify then needs a caller you gave the role yourself."
 }
 
 # ensure (administrator): the API registration, the role for the deployer, and API_AUDIENCE.

@@ -5,19 +5,17 @@
 readonly GRAPH_APP_ID='00000003-0000-0000-c000-000000000000' # Microsoft Graph's well-known appId
 readonly GRAPH_PERMISSION='User.Read.All'
 
+# The registration GRAPH_CLIENT_ID names, else the one named GRAPH_APP_DISPLAY_NAME that the signed-in
+# principal owns alone (lib/ownedApp.sh), else a new one.
 ensure_app_registration() {
-    local ids count
     if [[ -n "${GRAPH_CLIENT_ID:-}" ]] && az ad app show --id "${GRAPH_CLIENT_ID}" --query appId -o tsv >/dev/null 2>&1; then
         APP_ID="${GRAPH_CLIENT_ID}"
         log "reusing app registration ${APP_ID} (GRAPH_CLIENT_ID)"
     else
-        ids="$(az ad app list --filter "displayName eq '${GRAPH_APP_DISPLAY_NAME}'" --query '[].appId' -o tsv)"
-        count="$(printf '%s' "${ids}" | grep -c . || true)"
-        if ((count > 1)); then
-            die "${count} app registrations are named '${GRAPH_APP_DISPLAY_NAME}'; set GRAPH_CLIENT_ID (azd env set GRAPH_CLIENT_ID <appId>) to pick one"
-        elif ((count == 1)); then
-            APP_ID="${ids}"
-            log "reusing app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID})"
+        find_owned_app "${GRAPH_APP_DISPLAY_NAME}" GRAPH_CLIENT_ID GRAPH_APP_DISPLAY_NAME
+        APP_ID="${OWNED_APP_ID}"
+        if [[ -n "${APP_ID}" ]]; then
+            log "reusing app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID}), which you own"
         else
             APP_ID="$(az ad app create --display-name "${GRAPH_APP_DISPLAY_NAME}" \
                 --sign-in-audience AzureADMyOrg --query appId -o tsv)"

@@ -80,7 +80,7 @@ verify_credential() {
 # documented fix and the invocation id to find the details in its log. The credential goes to curl
 # through stdin (never an argument) and is never printed; the response (user data) is never printed either.
 verify_app() {
-    local attempts attempt deadline status code credential body="${WORK_DIR}/verify.body" url
+    local attempts attempt deadline status code credential fresh cached='' body="${WORK_DIR}/verify.body" url
     require AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME SERVICE_API_URI
     [[ "${SERVICE_API_URI}" == https://* ]] || die "SERVICE_API_URI must be https, not '${SERVICE_API_URI}'"
     command -v curl >/dev/null 2>&1 || die "curl is required to verify the deployed app"
@@ -102,7 +102,15 @@ verify_app() {
             return 0
         fi
         code="$(problem_field code "${body}")"
-        verify_is_transient "${status}" "${code}" "${body}" || break
+        if [[ "${code}" == CallerForbidden && -n "${API_AUDIENCE:-}" ]]; then
+            # A role granted moments ago is only in tokens issued after Entra ID saw it: ask for a new
+            # token. az hands out its cached one until it expires; the same token again cannot pass.
+            fresh="$(verify_credential)"
+            [[ "${fresh}" != "${credential}" ]] || break
+            credential="${fresh}"
+        elif ! verify_is_transient "${status}" "${code}" "${body}"; then
+            break
+        fi
         if ((attempt < attempts && SECONDS < deadline)); then
             log "GET /api/users answered ${status}${code:+ ${code}}; retrying in ${GRAPH_APP_VERIFY_INTERVAL_SECONDS}s (${attempt}/${attempts})"
             sleep "${GRAPH_APP_VERIFY_INTERVAL_SECONDS}"
@@ -114,7 +122,11 @@ verify_app() {
         die "the app is deployed, but GET /api/users answered ${status} without the app's problem document: check that the
   function app started (its logs in Application Insights) and that its function key works"
     fi
+    [[ "${code}" != CallerForbidden ]] || cached="
+  az keeps an access token until it expires (up to about an hour) and gives the same one back: one issued before
+  the role was granted never carries it. For a role granted just now, wait, or clear az's cache (\`az account clear\`,
+  then \`az login\`), then run \`azd hooks run postdeploy\`."
     die "the app is deployed, but GET /api/users answered ${status} ${code}: $(problem_field detail "${body}")
-  Fix: $(documented_fix "${code}")
+  Fix: $(documented_fix "${code}")${cached}
   invocationId $(problem_field invocationId "${body}") (the function logs hold the full message and fix under it; docs/troubleshooting.md lists every code)"
 }

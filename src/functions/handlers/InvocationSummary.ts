@@ -60,6 +60,10 @@ export function logInvocationSummary(logger: Logger, summary: InvocationSummary)
         tokenMs: Math.round(stats.tokenMs),
         graphMs: Math.round(stats.graphMs),
     });
+    // A refused or malformed request (4xx) is the caller's, not a fault of the app: a warning, so anyone
+    // probing an anonymous route cannot fill the errors. Traces are excluded from sampling (host.json), so
+    // warnings are all kept.
     if (summary.outcome === 'success') logger.info(line);
+    else if (summary.status !== undefined && summary.status < 500) logger.warn(line);
     else logger.error(line);
 }
