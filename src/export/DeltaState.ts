@@ -1,4 +1,5 @@
 import { parseJsonObject } from '../json/parseJsonObject.js';
+import { isRunBlobName } from './snapshotName.js';
 
 export const DELTA_STATE_NAME = 'delta-state.json';
 /** 2: the state records the tenant it was taken in. A state of another version is not read (the run reads everything). */
@@ -54,7 +55,9 @@ export function parseDeltaState(text: string): DeltaState {
         typeof s.sha256 === 'string' &&
         typeof s.gzip === 'boolean' &&
         Number.isSafeInteger(s.bytes) &&
-        Number.isSafeInteger(s.userCount);
+        Number.isSafeInteger(s.userCount) &&
+        // The base is read (and kept by retention): only a snapshot this app wrote for that run.
+        isRunBlobName(s.blobName, 'snapshots', s.runId, s.gzip);
     if (!ok) throw new Error('no valid "snapshot"');
     return r as unknown as DeltaState;
 }

@@ -37,7 +37,7 @@ const state: DeltaState = {
     select: ['id'],
     deltaLinkAt: '2026-01-01T00:00:00.000Z',
     lastFullReadAt: '2026-01-01T00:00:00.000Z',
-    snapshot: { runId: 'r', blobName: 'snapshots/2026/01/01/r.ndjson', sha256: 'ab', bytes: 10, gzip: false, userCount: 2 },
+    snapshot: { runId: BASE_RUN, blobName: `snapshots/2025/12/31/${BASE_RUN}.ndjson`, sha256: 'ab', bytes: 10, gzip: false, userCount: 2 },
 };
 
 describe('latest.json and delta-state.json', () => {
@@ -104,6 +104,9 @@ describe('latest.json and delta-state.json', () => {
             JSON.stringify({ ...state, deltaLink: '' }),
             JSON.stringify({ ...state, lastFullReadAt: 'yesterday' }),
             JSON.stringify({ ...state, snapshot: { ...state.snapshot, bytes: -0.5 } }),
+            // A base the export would not have written: the run reads everything instead of reading that blob.
+            JSON.stringify({ ...state, snapshot: { ...state.snapshot, blobName: 'keys/page-tokens.json' } }),
+            JSON.stringify({ ...state, snapshot: { ...state.snapshot, blobName: `snapshots/2026/01/01/${RUN}.ndjson` } }),
         ]) {
             assert.throws(
                 () => parseDeltaState(bad),
