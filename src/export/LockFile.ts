@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
 /**
@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
  * hangs on another host (whose pid cannot be checked from here), or whose pid was reused here.
  */
 export const LOCK_STALE_AFTER_MS = 120_000;
+/** A takeover marker older than this was left by a process killed while taking over a stale lock. */
+const TAKEOVER_STALE_AFTER_MS = 10_000;
 /** A lock that keeps changing hands is reported as held rather than fought over. */
 const ATTEMPTS = 3;
 
@@ -29,8 +31,7 @@ export interface LockHeld {
  * exclusively and holds the owner's pid, host and start time. A lock is stale, and taken over,
  * when its process is gone from this host (`kill(pid, 0)` answers ESRCH) or when it is older
  * than LOCK_STALE_AFTER_MS; an unreadable one (an older version's empty lock, or a process killed
- * between creating and writing it) is judged by its age alone. Taking over renames the stale file
- * aside and checks it is the one judged stale, so a lock created meanwhile is put back, not lost.
+ * between creating and writing it) is judged by its age alone (see removeStale for the takeover).
  */
 export class LockFile {
     readonly path: string;
@@ -49,8 +50,7 @@ export class LockFile {
             nonce: randomBytes(8).toString('hex'),
         };
         const text = `${JSON.stringify(owner)}\n`;
-        let holder = 'another writer';
-        for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+        const create = async (): Promise<boolean> => {
             try {
                 const handle = await open(path, 'wx', 0o600);
                 try {
@@ -58,28 +58,21 @@ export class LockFile {
                 } finally {
                     await handle.close();
                 }
-                return new LockFile(path, text);
+                return true;
             } catch (error) {
                 if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+                return false;
             }
+        };
+        let holder = 'another writer';
+        for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+            if (await create()) return new LockFile(path, text);
             const found = await readLock(path);
             if (found === undefined) continue;
             holder = found.holder;
             if (!found.stale) return { holder };
-            const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
-            try {
-                await rename(path, aside);
-            } catch (error) {
-                if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-                throw error;
-            }
-            const taken = await readFile(aside, 'utf8');
-            if (taken !== found.text) {
-                // Another writer replaced the stale lock between the read and the rename: its lock goes back.
-                await rename(aside, path);
-                return { holder: describe(parseOwner(taken), undefined) };
-            }
-            await rm(aside, { force: true });
+            // Whoever removed the stale lock tries first; anyone else finds the lock it made, or a free path.
+            if ((await removeStale(path, found.text)) && (await create())) return new LockFile(path, text);
         }
         return { holder };
     }
@@ -94,6 +87,57 @@ export class LockFile {
             throw error;
         }
         if (current === this.#text) await rm(this.path, { force: true });
+    }
+}
+
+/**
+ * Removes the stale lock whose text is `text`, one taker at a time (under `<path>.takeover`, created
+ * exclusively): true if this call removed it. Several writers finding the same stale lock must not
+ * each remove whatever is at `path` by then, or one would remove the lock another just made. The
+ * lock is renamed aside and checked, so one its owner replaced meanwhile is put back, by link(),
+ * which never overwrites a lock created in the gap.
+ */
+async function removeStale(path: string, text: string): Promise<boolean> {
+    const takeover = `${path}.takeover`;
+    try {
+        await (await open(takeover, 'wx', 0o600)).close();
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        // A taker holds it for a few file operations; one left by a killed process is removed after a while.
+        const since = await modifiedAt(takeover);
+        if (since !== undefined && Date.now() - since > TAKEOVER_STALE_AFTER_MS) await rm(takeover, { force: true });
+        return false;
+    }
+    try {
+        const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
+        try {
+            await rename(path, aside);
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+            throw error;
+        }
+        if ((await readFile(aside, 'utf8')) !== text) {
+            try {
+                await link(aside, path);
+            } catch (error) {
+                if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+            }
+            await rm(aside, { force: true });
+            return false;
+        }
+        await rm(aside, { force: true });
+        return true;
+    } finally {
+        await rm(takeover, { force: true });
+    }
+}
+
+async function modifiedAt(path: string): Promise<number | undefined> {
+    try {
+        return (await stat(path)).mtimeMs;
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
     }
 }
 

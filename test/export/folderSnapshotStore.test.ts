@@ -132,7 +132,7 @@ describe('the folder store lock', () => {
         it(`concurrent writers${stale ? ', all finding a stale lock to take over' : ''}: exactly one replaces the document, the others conflict`, async () => {
             await store.writeManifest(manifest, undefined);
             const stored = await store.readManifest();
-            for (let round = 0; round < 20; round += 1) {
+            for (let round = 0; round < 50; round += 1) {
                 if (stale) await writeFile(lock, lockText({ pid: 1, host: 'other-host.example', ageMs: LOCK_STALE_AFTER_MS + 1000 }));
                 const expected = (await store.readManifest())?.etag;
                 const results = await Promise.allSettled(
