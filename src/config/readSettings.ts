@@ -86,7 +86,9 @@ function parseSetting(definition: SettingDefinition, value: string): SettingValu
         case 'app-role':
             return APP_ROLE.test(value)
                 ? value
-                : { problem: `must be an app role value (printable ASCII, no spaces, double quotes or backslashes), got "${preview(value)}"` };
+                : {
+                      problem: `must be an app role value (printable ASCII, no spaces, double quotes or backslashes), got "${preview(value)}"`,
+                  };
         case 'select-list': {
             const items = value.split(',').map((s) => s.trim());
             return items.every((s) => /^[A-Za-z][A-Za-z0-9]*$/.test(s))
