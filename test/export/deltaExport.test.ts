@@ -424,10 +424,12 @@ describe('retention with delta state', () => {
         const day = (daysAgo: number): string =>
             new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '/');
         const { manifest } = await target.run();
-        const base = `snapshots/${day(60)}/base.ndjson`;
+        // A base written 60 days ago, named as the export names it (the state refuses any other name).
+        const baseRunId = `${day(60).replaceAll('/', '')}T060000Z-0123abcd`;
+        const base = `snapshots/${day(60)}/${baseRunId}.ndjson`;
         const stored = await target.download(manifest.blobName);
         await target.container.getBlockBlobClient(base).upload(stored, stored.length);
-        await writeState(target, (s) => ({ ...s, snapshot: { ...s.snapshot, blobName: base } }));
+        await writeState(target, (s) => ({ ...s, snapshot: { ...s.snapshot, runId: baseRunId, blobName: base } }));
         const oldChanges = `changes/${day(45)}/old.ndjson`;
         const recentChanges = `changes/${day(2)}/recent.ndjson`;
         for (const name of [oldChanges, recentChanges]) await target.container.getBlockBlobClient(name).upload('{}\n', 3);
