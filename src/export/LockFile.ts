@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 
 /**
@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
  */
 export const LOCK_STALE_AFTER_MS = 120_000;
 /** A takeover marker older than this was left by a process killed while taking over a stale lock. */
-const TAKEOVER_STALE_AFTER_MS = 10_000;
+const TAKEOVER_STALE_AFTER_MS = 30_000;
 /** A lock that keeps changing hands is reported as held rather than fought over. */
 const ATTEMPTS = 3;
 
@@ -71,8 +71,7 @@ export class LockFile {
             if (found === undefined) continue;
             holder = found.holder;
             if (!found.stale) return { holder };
-            // Whoever removed the stale lock tries first; anyone else finds the lock it made, or a free path.
-            if ((await removeStale(path, found.text)) && (await create())) return new LockFile(path, text);
+            if (await takeOver(path, found.text, text)) return new LockFile(path, text);
         }
         return { holder };
     }
@@ -91,44 +90,48 @@ export class LockFile {
 }
 
 /**
- * Removes the stale lock whose text is `text`, one taker at a time (under `<path>.takeover`, created
- * exclusively): true if this call removed it. Several writers finding the same stale lock must not
- * each remove whatever is at `path` by then, or one would remove the lock another just made. The
- * lock is renamed aside and checked, so one its owner replaced meanwhile is put back, by link(),
- * which never overwrites a lock created in the gap.
+ * Replaces the stale lock whose text is `stale` with `own`, one taker at a time (under
+ * `<path>.takeover`, created exclusively and holding the taker's nonce): true if `own` now stands.
+ * The stale lock is re-read under the marker and replaced by rename(), which is atomic, so the path is
+ * never empty for another writer's exclusive create to slip into, and a lock made meanwhile is never
+ * removed. Left: a holder past LOCK_STALE_AFTER_MS that releases and is replaced between the re-read
+ * and the rename; a writer holds the lock for one read, one small write and one rename.
  */
-async function removeStale(path: string, text: string): Promise<boolean> {
-    const takeover = `${path}.takeover`;
+async function takeOver(path: string, stale: string, own: string): Promise<boolean> {
+    const marker = `${path}.takeover`;
+    const nonce = randomBytes(8).toString('hex');
     try {
-        await (await open(takeover, 'wx', 0o600)).close();
+        await writeFile(marker, nonce, { flag: 'wx', mode: 0o600 });
     } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
         // A taker holds it for a few file operations; one left by a killed process is removed after a while.
-        const since = await modifiedAt(takeover);
-        if (since !== undefined && Date.now() - since > TAKEOVER_STALE_AFTER_MS) await rm(takeover, { force: true });
+        const since = await modifiedAt(marker);
+        if (since !== undefined && Date.now() - since > TAKEOVER_STALE_AFTER_MS) await rm(marker, { force: true });
         return false;
     }
     try {
-        const aside = `${path}.${randomBytes(6).toString('hex')}.stale`;
+        if ((await readText(path)) !== stale) return false;
+        const next = `${path}.${randomBytes(6).toString('hex')}.next`;
+        await writeFile(next, own, { flag: 'wx', mode: 0o600 });
         try {
-            await rename(path, aside);
+            await rename(next, path);
         } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+            await rm(next, { force: true });
             throw error;
         }
-        if ((await readFile(aside, 'utf8')) !== text) {
-            try {
-                await link(aside, path);
-            } catch (error) {
-                if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-            }
-            await rm(aside, { force: true });
-            return false;
-        }
-        await rm(aside, { force: true });
-        return true;
+        return (await readText(path)) === own;
     } finally {
-        await rm(takeover, { force: true });
+        if ((await readText(marker)) === nonce) await rm(marker, { force: true });
+    }
+}
+
+/** A file's text, or undefined when it does not exist. */
+async function readText(path: string): Promise<string | undefined> {
+    try {
+        return await readFile(path, 'utf8');
+    } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw error;
     }
 }
 
@@ -158,9 +161,12 @@ async function readLock(path: string): Promise<{ text: string; holder: string; s
         throw error;
     }
     const owner = parseOwner(text);
-    const since = owner === undefined ? modifiedMs : Date.parse(owner.createdAt);
+    const now = Date.now();
+    // Old by the file's time and by its writer's clock (unless that is ahead of ours): one skewed clock cannot expire a live lock.
+    const created = owner === undefined ? Number.NaN : Date.parse(owner.createdAt);
+    const ageMs = Math.min(now - modifiedMs, created <= now ? now - created : Number.POSITIVE_INFINITY);
     const gone = owner?.host === hostname() && !isRunning(owner.pid);
-    return { text, holder: describe(owner, modifiedMs), stale: gone || Date.now() - since > LOCK_STALE_AFTER_MS };
+    return { text, holder: describe(owner, modifiedMs), stale: gone || ageMs > LOCK_STALE_AFTER_MS };
 }
 
 function parseOwner(text: string): LockOwner | undefined {

@@ -40,8 +40,21 @@ const manifest: SnapshotManifest = {
     graphRequests: 1,
 };
 
-function lockText(owner: { pid: number; host: string; ageMs: number }): string {
-    return `${JSON.stringify({ pid: owner.pid, host: owner.host, createdAt: new Date(Date.now() - owner.ageMs).toISOString(), nonce: 'n' })}\n`;
+interface LockSpec {
+    readonly pid: number;
+    readonly host: string;
+    /** Age by the writer's clock (createdAt). */
+    readonly ageMs: number;
+    /** Age by the file's time; default: the same, as when the writer's clock agrees with ours. */
+    readonly fileAgeMs?: number;
+}
+
+/** A lock file as a writer `ageMs` ago left it. */
+async function writeLock(path: string, owner: LockSpec): Promise<void> {
+    const createdAt = new Date(Date.now() - owner.ageMs).toISOString();
+    await writeFile(path, `${JSON.stringify({ pid: owner.pid, host: owner.host, createdAt, nonce: 'n' })}\n`);
+    const modified = new Date(Date.now() - (owner.fileAgeMs ?? owner.ageMs));
+    await utimes(path, modified, modified);
 }
 
 describe('the folder store lock', () => {
@@ -91,19 +104,26 @@ describe('the folder store lock', () => {
     });
 
     it('a lock of a running process on this host is held: a conflict naming the lock file and its holder', async () => {
-        await writeFile(lock, lockText({ pid: process.pid, host: hostname(), ageMs: 1000 }));
+        await writeLock(lock, { pid: process.pid, host: hostname(), ageMs: 1000 });
         await assertHeld(new RegExp(`process ${process.pid} on host`));
     });
 
     it('a fresh lock from another host is held (its pid cannot be checked); past the bound it is taken over', async () => {
-        await writeFile(lock, lockText({ pid: 1, host: 'other-host.example', ageMs: 1000 }));
+        await writeLock(lock, { pid: 1, host: 'other-host.example', ageMs: 1000 });
         await assertHeld(/on host other-host\.example/);
-        await writeFile(lock, lockText({ pid: 1, host: 'other-host.example', ageMs: LOCK_STALE_AFTER_MS + 1000 }));
+        await writeLock(lock, { pid: 1, host: 'other-host.example', ageMs: LOCK_STALE_AFTER_MS + 1000 });
+        await assertTakenOver();
+    });
+
+    it("another host's clock cannot expire a live lock: old by its createdAt but fresh on disk, it is held; a createdAt ahead of ours defers to the file's age", async () => {
+        await writeLock(lock, { pid: 1, host: 'other-host.example', ageMs: LOCK_STALE_AFTER_MS + 60_000, fileAgeMs: 1000 });
+        await assertHeld(/on host other-host\.example/);
+        await writeLock(lock, { pid: 1, host: 'other-host.example', ageMs: -60_000, fileAgeMs: LOCK_STALE_AFTER_MS + 1000 });
         await assertTakenOver();
     });
 
     it('a running pid past the bound is taken over (a pid reused since the holder died)', async () => {
-        await writeFile(lock, lockText({ pid: process.pid, host: hostname(), ageMs: LOCK_STALE_AFTER_MS + 1000 }));
+        await writeLock(lock, { pid: process.pid, host: hostname(), ageMs: LOCK_STALE_AFTER_MS + 1000 });
         await assertTakenOver();
     });
 
@@ -117,7 +137,7 @@ describe('the folder store lock', () => {
 
     it('the delta state write reports a held lock by name; latest.json is not blocked by it', async () => {
         const stateLock = join(dir, 'delta-state.json.lock');
-        await writeFile(stateLock, lockText({ pid: process.pid, host: hostname(), ageMs: 0 }));
+        await writeLock(stateLock, { pid: process.pid, host: hostname(), ageMs: 0 });
         const conflict = await store.writeDeltaState('{}\n', undefined);
         assert.ok(conflict?.detail.includes(stateLock) === true, conflict?.detail);
         assert.equal(conflict.lock?.file, stateLock);
@@ -133,7 +153,7 @@ describe('the folder store lock', () => {
             await store.writeManifest(manifest, undefined);
             const stored = await store.readManifest();
             for (let round = 0; round < 50; round += 1) {
-                if (stale) await writeFile(lock, lockText({ pid: 1, host: 'other-host.example', ageMs: LOCK_STALE_AFTER_MS + 1000 }));
+                if (stale) await writeLock(lock, { pid: 1, host: 'other-host.example', ageMs: LOCK_STALE_AFTER_MS + 1000 });
                 const expected = (await store.readManifest())?.etag;
                 const results = await Promise.allSettled(
                     Array.from({ length: 8 }, (_, i) => store.writeManifest({ ...manifest, ...run(1 + round * 8 + i) }, expected)),
