@@ -10,8 +10,12 @@ export interface SecretReader {
     listPropertiesOfSecretVersions(name: string, options?: { abortSignal?: AbortSignal }): AsyncIterable<SecretProperties>;
 }
 
-/** Versions looked at for an earlier one: rotations months apart leave few, and the bound keeps the listing short. */
-const MAX_VERSIONS_LISTED = 100;
+/**
+ * Versions read from the listing at most. Key Vault pages versions 25 at a time in an order that is
+ * not chronological (Azure/azure-sdk-for-python#35923), so the version given and the one it replaced
+ * may come last: the whole listing is read, bounded by this count and the read timeout.
+ */
+const MAX_VERSIONS_LISTED = 10_000;
 
 export interface KeyVaultSecretSourceOptions {
     readonly reader: SecretReader;

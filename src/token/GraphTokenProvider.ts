@@ -128,7 +128,14 @@ export class GraphTokenProvider {
 
     async #acquire(forceRefresh: boolean): Promise<AccessToken> {
         const timing: Timing = { keyVaultMs: 0 };
-        const latest = await this.#read(timing, false);
+        let latest: GraphCredential;
+        try {
+            latest = await this.#read(timing, false);
+        } catch (error) {
+            const accepted = this.#accepted;
+            if (accepted === undefined) throw error;
+            return this.#serveDespiteVault(accepted, error, forceRefresh, timing);
+        }
         const tried = new Set<string>();
         let refusal: { readonly error: unknown; readonly credential: GraphCredential } | undefined;
 
@@ -186,6 +193,24 @@ export class GraphTokenProvider {
         }
         if (refusal === undefined) throw new Error('Internal: no credential was tried.');
         throw toTokenError(refusal.error, this.#context(refusal.credential));
+    }
+
+    /**
+     * Key Vault could not be read (an outage, throttling, or the current version disabled to roll a bad one back), but
+     * Entra ID accepted a credential before: it, and the token in its cache, keep serving. The vault's error, which says
+     * what to fix, goes to the log now, and to the caller only if the held credential fails too.
+     */
+    async #serveDespiteVault(accepted: Accepted, vaultError: unknown, forceRefresh: boolean, timing: Timing): Promise<AccessToken> {
+        this.#options.logger?.warn(
+            `Key Vault could not be read; ${accepted.credential.facts().description} keeps serving. ${ensureErrorType(vaultError).toLogString()}`,
+        );
+        try {
+            return await this.#tryAccepted(accepted, forceRefresh, timing);
+        } catch (error) {
+            if (!this.#options.credentials.isStaleCredentialError(error)) throw toTokenError(error, this.#context(accepted.credential));
+            if (this.#accepted === accepted) this.#accepted = undefined;
+            throw vaultError;
+        }
     }
 
     async #read(timing: Timing, refresh: boolean): Promise<GraphCredential> {

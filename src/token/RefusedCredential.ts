@@ -2,8 +2,11 @@ import type { GraphCredential } from '../credentials/GraphCredential.js';
 import type { Logger } from '../logging/Logger.js';
 import { computeBackoff, type BackoffOptions } from '../retry/computeBackoff.js';
 
-/** Refused for this long, a newer credential is reported as an error: it is not propagating, it is wrong. */
-const ALARM_AFTER_MS = 15 * 60_000;
+/**
+ * Refused for this long, a newer credential is reported as an error: it is not propagating, it is wrong. Well inside
+ * the hook's default ROTATE_GRACE_SECONDS (600 s), so the error comes before the old credential is removed.
+ */
+const ALARM_AFTER_MS = 5 * 60_000;
 
 export interface RefusedCredentialOptions {
     /** When to try a refused value again. */
@@ -25,7 +28,7 @@ interface NewerValue {
 /**
  * The newer credential value Entra ID refused while an older one may still work (a rotation that has not
  * propagated): when to try it again, and what to tell the operator: one warning at the first refusal, one error
- * if it is still refused after 15 minutes, one info line when it is finally accepted.
+ * if it is still refused after 5 minutes, one info line when it is finally accepted.
  */
 export class RefusedCredential {
     readonly #options: RefusedCredentialOptions;
@@ -42,7 +45,7 @@ export class RefusedCredential {
 
     /**
      * Records a refusal. `refusal` is the AADSTS code, if known; `alarm` renders the error (with its fix) logged once the
-     * value has been refused for 15 minutes.
+     * value has been refused for 5 minutes.
      */
     refused(credential: GraphCredential, refusal: number | undefined, alarm: () => string): void {
         const { refused, now, delay } = this.#tryLater(credential);

@@ -105,6 +105,17 @@ describe('Key Vault secret source: the version a rotation replaced', () => {
         assert.equal((await secrets.getSecret()).version, 'latest', 'the latest version is still what getSecret serves');
     });
 
+    it('a vault with hundreds of versions: the whole listing is read, not its first page or first hundred', async () => {
+        // Key Vault pages versions 25 at a time in an order that is not chronological; the two that matter come last here.
+        const old = Array.from({ length: 300 }, (_, i) => ({ version: `old-${String(i)}`, createdOn: at(-100_000 + i) }));
+        const vault = versionedVault([...old, { version: 'replaced', createdOn: at(-10) }, { version: 'current', createdOn: at(-1) }]);
+        assert.deepEqual(await source(vault.reader).getEarlierSecret('current'), {
+            value: 'value-of-replaced',
+            version: 'replaced',
+            contentType: undefined,
+        });
+    });
+
     it('nothing earlier: none listed, an unknown version, or one created in the same second (not known to be earlier)', async () => {
         assert.equal(await source(versionedVault([{ version: 'v1', createdOn: at(0) }]).reader).getEarlierSecret('v1'), undefined);
         assert.equal(await source(versionedVault([{ version: 'v1', createdOn: at(-5) }]).reader).getEarlierSecret('gone'), undefined);
