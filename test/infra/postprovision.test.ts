@@ -491,6 +491,27 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             assert.ok(!second.calls.some((c) => c.startsWith('ad app create')));
         }));
 
+    test('a run that stops after creating the registrations has recorded their ids: the re-run takes them by id', () =>
+        withState(async (state) => {
+            // Graph refuses the client secret: the Graph client's registration exists, nothing is published yet.
+            const noSecret = await runHook(state, 'ensure', { FAKE_RESET: 'fail' });
+            assert.notEqual(noSecret.status, 0, noSecret.output);
+            assert.equal(dotenv(state).GRAPH_CLIENT_ID, APP_ID, 'recorded before the failing step');
+            assert.doesNotMatch(read(state, 'appsettings'), /GRAPH_CLIENT_ID/);
+            // The deployer's API role fails: the API's registration exists, API_AUDIENCE is not published yet.
+            const noGrant = await runHook(state, 'ensure', { FAKE_API_GRANT: 'fail' });
+            assert.notEqual(noGrant.status, 0, noGrant.output);
+            assert.equal(dotenv(state).API_AUDIENCE, `${API_APP_ID},api://${API_APP_ID}`, 'recorded before the failing step');
+            assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/);
+
+            const again = await runHook(state, 'ensure');
+            assert.equal(again.status, 0, again.output);
+            assert.match(again.output, /reusing app registration 2222\S+ \(GRAPH_CLIENT_ID\)/);
+            assert.equal(lines(state, 'creds').length, 1, 'one client secret');
+            assert.match(again.output, /reusing the API app registration a0a0a0a0\S+ \(API_AUDIENCE\)/);
+            assert.ok(!again.calls.some((c) => c.startsWith('ad app create') || c.startsWith('ad app list')), 'no name lookup, no second app');
+        }));
+
     test("a foreign app whose name only starts with the API's name is not adopted: the hook creates its own", () =>
         withState(
             async (state) => {

@@ -69,7 +69,10 @@ ensure_api_registration() {
             log "reusing the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID}), which you own"
         else
             API_APP_ID="$(az ad app create --display-name "${API_APP_DISPLAY_NAME}" --sign-in-audience AzureADMyOrg --query appId -o tsv)"
-            log "created the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID})"
+            # The value publish_api_audience writes; the function app gets it at the end of the run.
+            API_AUDIENCE="${API_APP_ID},api://${API_APP_ID}"
+            remember_setting API_AUDIENCE "${API_AUDIENCE}"
+            log "created the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID}); API_AUDIENCE recorded in the azd environment"
         fi
     fi
     object_id="$(api_query id)"

@@ -19,7 +19,8 @@ ensure_app_registration() {
         else
             APP_ID="$(az ad app create --display-name "${GRAPH_APP_DISPLAY_NAME}" \
                 --sign-in-audience AzureADMyOrg --query appId -o tsv)"
-            log "created app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID})"
+            remember_setting GRAPH_CLIENT_ID "${APP_ID}"
+            log "created app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID}); GRAPH_CLIENT_ID recorded in the azd environment"
         fi
     fi
 

@@ -128,6 +128,12 @@ publish_setting() {
             --settings "$1=$2" -o none
         log "set $1=$2 on ${AZURE_FUNCTION_APP_NAME}"
     fi
+    remember_setting "$1" "$2"
+}
+
+# NAME=VALUE in the azd environment only (when azd is there): e.g. a new registration's id, recorded the
+# moment it exists, so a run that stops before publishing it finds it by id next time, not by name.
+remember_setting() {
     if command -v azd >/dev/null 2>&1; then
         azd_env_set "$1" "$2"
     fi
