@@ -53,8 +53,8 @@ HOOK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HOOK_DIR
 # shellcheck source=lib/common.sh
 source "${HOOK_DIR}/lib/common.sh"
-# shellcheck source=lib/ownedApp.sh
-source "${HOOK_DIR}/lib/ownedApp.sh"
+# shellcheck source=lib/nameClash.sh
+source "${HOOK_DIR}/lib/nameClash.sh"
 # shellcheck source=lib/appRegistration.sh
 source "${HOOK_DIR}/lib/appRegistration.sh"
 # shellcheck source=lib/keyVault.sh

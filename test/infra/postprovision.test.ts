@@ -22,9 +22,8 @@ import {
 } from './fakeAzure.js';
 
 const ROLE_ID = 'df021288-bdef-4463-88db-98f22de89214';
-/** The signed-in principal, as the fake `az` answers; another member of the tenant; an app of theirs. */
+/** The signed-in principal, as the fake `az` answers; an app registration the hook did not create. */
 const DEPLOYER_ID = 'd0d0d0d0-0000-4000-8000-0000000000d1';
-const STRANGER = '99999999-0000-4000-8000-000000000099';
 const FOREIGN_APP_ID = 'f0f0f0f0-0000-4000-8000-0000000000f1';
 
 /** Runs `body` with a fresh fake Azure and removes it afterwards. */
@@ -522,65 +521,66 @@ describe("the API's own app registration and API_AUDIENCE", () => {
                 assert.equal(dotenv(state).API_AUDIENCE, `${API_APP_ID},api://${API_APP_ID}`);
             },
             PROVISIONED_ENV,
-            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api-legacy\t${STRANGER}\n` },
+            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api-legacy\n` },
         ));
 
-    test('an app with exactly the name is adopted only if the signed-in principal owns it alone; otherwise the hook stops and asks for its id', async () => {
-        const refused: [string, Record<string, string>][] = [
-            ["another member's app", { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\t${STRANGER}\n` }],
-            ['the same name in other case', { foreign_apps: `${FOREIGN_APP_ID}\tGraph-Users-Dev-API\t${STRANGER}\n` }],
-            ['co-owned with another member', { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\t${DEPLOYER_ID},${STRANGER}\n` }],
+    test('an app with exactly the name is never adopted, not even one the signed-in principal owns alone: the hook stops before any change, with what to check', async () => {
+        const clashes: [string, Record<string, string>][] = [
+            ["another member's app", { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\n` }],
+            ['the same name in other case', { foreign_apps: `${FOREIGN_APP_ID}\tGraph-Users-Dev-API\n` }],
+            // Sole ownership proves nothing: a squatter can add the administrator as owner and leave.
+            ['one the hook could have created (API_AUDIENCE lost)', { api_app_id: `${FOREIGN_APP_ID}\n` }],
         ];
-        for (const [name, files] of refused) {
+        for (const [name, files] of clashes) {
             await withState(
                 async (state) => {
                     const r = await runHook(state, 'ensure');
                     assert.notEqual(r.status, 0, name);
-                    assert.match(
-                        r.output,
-                        /named 'graph-users-dev-api' \(f0f0f0f0-[^)]+\) exists, but the signed-in principal .* is not its only owner/,
-                        name,
-                    );
-                    assert.match(r.output, new RegExp(`azd env set API_AUDIENCE ${FOREIGN_APP_ID}`), name);
+                    assert.match(r.output, /an app registration named 'graph-users-dev-api' already exists, and API_AUDIENCE names none/, name);
+                    assert.match(r.output, /does not adopt a registration by its name/, name);
+                    for (const check of [
+                        `az ad app owner list --id ${FOREIGN_APP_ID}`,
+                        `az ad sp owner list --id ${FOREIGN_APP_ID}`,
+                        `az ad app credential list --id ${FOREIGN_APP_ID} --cert`,
+                        `az ad sp credential list --id ${FOREIGN_APP_ID}`,
+                        `az ad app federated-credential list --id ${FOREIGN_APP_ID}`,
+                        `servicePrincipals(appId='${FOREIGN_APP_ID}')/appRoleAssignedTo`,
+                        `azd env set API_AUDIENCE ${FOREIGN_APP_ID}`,
+                        'azd env set API_APP_DISPLAY_NAME <another name>',
+                    ]) {
+                        assert.ok(r.output.includes(check), `${name}: ${check}\n${r.output}`);
+                    }
                     assert.deepEqual(
-                        r.calls.filter((c) => c.includes(FOREIGN_APP_ID)),
-                        [`ad app owner list --id ${FOREIGN_APP_ID} --query [].id -o tsv`],
-                        `${name}: only its owners were read`,
+                        r.calls.filter((c) => c.includes('graph-users-dev-api') || c.includes(FOREIGN_APP_ID)),
+                        ["ad app list --filter displayName eq 'graph-users-dev-api' --query [].appId -o tsv"],
+                        `${name}: only the name was looked up, the app is never touched`,
                     );
-                    assert.ok(!r.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api')), name);
                     assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/, name);
+                    assert.equal(dotenv(state).API_AUDIENCE, undefined, name);
                 },
                 PROVISIONED_ENV,
                 files,
             );
         }
-        await withState(
-            async (state) => {
-                const r = await runHook(state, 'ensure');
-                assert.equal(r.status, 0, r.output);
-                assert.match(r.output, /reusing the API app registration 'graph-users-dev-api' \(a0a0a0a0-[^)]+\), which you own/);
-                assert.ok(!r.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api')));
-            },
-            PROVISIONED_ENV,
-            { api_app_id: `${API_APP_ID}\n`, api_app_owners: DEPLOYER_ID },
-        );
     });
 
-    test("the Graph client's registration: a foreign app with exactly its name, not owned, stops the hook before any credential", () =>
+    test("the Graph client's registration: an app with exactly its name stops the hook before any change", () =>
         withState(
             async (state) => {
                 const r = await runHook(state, 'ensure');
                 assert.notEqual(r.status, 0);
-                assert.match(
-                    r.output,
-                    /named 'graph-users-dev' \(f0f0f0f0-[^)]+\) exists, but the signed-in principal .* is not its only owner/,
+                assert.match(r.output, /an app registration named 'graph-users-dev' already exists, and GRAPH_CLIENT_ID names none/);
+                assert.match(r.output, new RegExp(`azd env set GRAPH_CLIENT_ID ${APP_ID}`));
+                assert.match(r.output, /azd env set GRAPH_APP_DISPLAY_NAME <another name>/);
+                assert.deepEqual(
+                    r.calls.filter((c) => c.startsWith('ad ') || c.startsWith('rest ') || c.startsWith('keyvault') || c.startsWith('functionapp')),
+                    ["ad app list --filter displayName eq 'graph-users-dev' --query [].appId -o tsv"],
+                    'nothing but the name lookup',
                 );
-                assert.match(r.output, new RegExp(`azd env set GRAPH_CLIENT_ID ${FOREIGN_APP_ID}`));
-                assert.ok(!r.calls.some((c) => c.startsWith('ad app create') || c.startsWith('ad app credential')));
-                assert.equal(read(state, 'vault_value'), '');
+                assert.equal(dotenv(state).GRAPH_CLIENT_ID, undefined);
             },
             PROVISIONED_ENV,
-            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev\t${STRANGER}\n` },
+            { app_id: `${APP_ID}\n` },
         ));
 
     test('API_REQUIRED_ROLE is held to the app role rule before any call; a quote in it is escaped in the query', async () => {
