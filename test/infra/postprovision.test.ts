@@ -583,6 +583,24 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             { app_id: `${APP_ID}\n` },
         ));
 
+    test('signed in as a service principal, the deployer is found by its appId; as a managed identity, the hook says it cannot name it', async () => {
+        await withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_LOGIN: 'servicePrincipal' });
+            assert.equal(r.status, 0, r.output);
+            assert.ok(r.calls.includes('ad sp show --id e0e0e0e0-0000-4000-8000-0000000000e1 --query id -o tsv'));
+            assert.equal(lines(state, 'api_assigned')[0]?.split(' ')[0], DEPLOYER_ID);
+        });
+        for (const identity of ['systemAssignedIdentity', 'userAssignedIdentity']) {
+            await withState(async (state) => {
+                const r = await runHook(state, 'ensure', { FAKE_LOGIN: 'servicePrincipal', FAKE_LOGIN_NAME: identity });
+                assert.notEqual(r.status, 0, identity);
+                assert.match(r.output, /signed in with a managed identity \(az login --identity\).*API_GRANT_DEPLOYER=false/, identity);
+                assert.ok(!r.calls.some((c) => c.startsWith(`ad sp show --id ${identity}`)), identity);
+                assert.equal(read(state, 'api_assigned'), '', identity);
+            });
+        }
+    });
+
     test('API_REQUIRED_ROLE is held to the app role rule before any call; a quote in it is escaped in the query', async () => {
         for (const role of ['Users"Read', 'Users Read', 'Users\\Read', 'Rôle', 'x'.repeat(121)]) {
             await withState(async (state) => {

@@ -136,9 +136,16 @@ publish_api_audience() {
 }
 
 # The object id of the principal az is signed in as (a user, or a pipeline's service principal).
+# After `az login --identity`, user.name is only the literal systemAssignedIdentity/userAssignedIdentity
+# (azure-cli profile.py, login_with_managed_identity), not an id Graph can look up.
 signed_in_object_id() {
+    local name
     if [[ "$(az account show --query user.type -o tsv)" == servicePrincipal ]]; then
-        az ad sp show --id "$(az account show --query user.name -o tsv)" --query id -o tsv
+        name="$(az account show --query user.name -o tsv)"
+        if [[ "${name}" == systemAssignedIdentity || "${name}" == userAssignedIdentity ]]; then
+            die "az is signed in with a managed identity (az login --identity), whose object id az cannot name: the hook cannot give it ${API_REQUIRED_ROLE} on the API. Set API_GRANT_DEPLOYER=false (azd env set API_GRANT_DEPLOYER false) and assign the role to the identity yourself, or run the hook signed in as a user or service principal"
+        fi
+        az ad sp show --id "${name}" --query id -o tsv
     else
         az ad signed-in-user show --query id -o tsv
     fi
