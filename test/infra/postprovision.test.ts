@@ -129,16 +129,30 @@ describe('keyVaultSecret (default)', () => {
         withState(async (state) => {
             assert.equal((await runHook(state, 'ensure')).status, 0);
             const before = read(state, 'vault_value');
-            const r = await runHook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0', FAKE_RESET: 'fail' });
+            const r = await runHook(state, 'rotate-secret', { FAKE_SLEEP: 'record', FAKE_RESET: 'fail' });
             assert.notEqual(r.status, 0, r.output);
             assert.equal(read(state, 'vault_value'), before, 'the vault keeps the working secret');
         }));
 
+    test('ROTATE_GRACE_SECONDS below 180 is refused before any change, naming the setting', async () => {
+        for (const grace of ['0', '179', '0179']) {
+            await withState(async (state) => {
+                assert.equal((await runHook(state, 'ensure')).status, 0);
+                const r = await runHook(state, 'rotate-secret', { FAKE_SLEEP: 'record', ROTATE_GRACE_SECONDS: grace });
+                assert.notEqual(r.status, 0, grace);
+                assert.match(r.output, new RegExp(`ROTATE_GRACE_SECONDS must be at least 180 .*not ${grace}`), grace);
+                assert.ok(!r.calls.some((c) => c.startsWith('ad app credential')), grace);
+                assert.deepEqual(keyIds(state, 'creds'), ['key-1'], grace);
+            });
+        }
+    });
+
     test('rotate-secret: new credential, new Key Vault version, old credential removed by keyId', () =>
         withState(async (state) => {
             assert.equal((await runHook(state, 'ensure')).status, 0);
-            const r = await runHook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0' });
+            const r = await runHook(state, 'rotate-secret', { FAKE_SLEEP: 'record' });
             assert.equal(r.status, 0, r.output);
+            assert.deepEqual(lines(state, 'sleeps'), ['sleep 600'], 'the default grace period, before the removal');
             assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-2-value');
             assert.equal(read(state, 'vault_keyid').trim(), 'key-2');
             assert.deepEqual(lines(state, 'deleted'), ['key-1']);
@@ -202,7 +216,7 @@ describe('keyVaultCertificate', () => {
     test('rotate-certificate: a new version, registered, then the old key credential removed by keyId', () =>
         withState(async (state) => {
             assert.equal((await runHook(state, 'ensure', cert)).status, 0);
-            const r = await runHook(state, 'rotate-certificate', { ...cert, ROTATE_GRACE_SECONDS: '0' });
+            const r = await runHook(state, 'rotate-certificate', { ...cert, FAKE_SLEEP: 'record', ROTATE_GRACE_SECONDS: '180' });
             assert.equal(r.status, 0, r.output);
             assert.equal(lines(state, 'cert_versions').length, 2);
             assert.deepEqual(keyIds(state, 'keycreds'), ['cert-key-2-v2'], 'the new version registered, the old one removed');

@@ -15,7 +15,7 @@ const scripts = [
             .filter((f) => f.endsWith('.sh'))
             .map((f) => join(repoRoot, dir, f)),
     ),
-    ...['az', 'azd'].map((f) => join(repoRoot, 'test', 'infra', 'fixtures', 'bin', f)),
+    ...['az', 'azd', 'sleep'].map((f) => join(repoRoot, 'test', 'infra', 'fixtures', 'bin', f)),
 ];
 
 test('there are scripts to check', () => {
