@@ -114,6 +114,15 @@ describe('keyVaultSecret (default)', () => {
             assert.equal(read(state, 'vault_value'), '');
         }));
 
+    test('another policy refusal that is not about the credential type is not taken for CredentialTypeNotAllowedAsPerAppPolicy', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_RESET: 'otherpolicy' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /ERROR: Display name not allowed as per assigned policy\./);
+            assert.match(r.output, /Microsoft Graph refused to add a client secret to app 2222/);
+            assert.doesNotMatch(r.output, /CredentialTypeNotAllowedAsPerAppPolicy|managedIdentity/);
+        }));
+
     test('Key Vault refusing the new secret is reported as a Key Vault problem, and the credential Graph created is removed', () =>
         withState(async (state) => {
             const r = await runHook(state, 'ensure', { FAKE_VAULT_SET: 'fail' });
