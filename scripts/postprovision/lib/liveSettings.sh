@@ -74,9 +74,10 @@ keep_resource_group() {
     if [[ -z "${AZURE_RESOURCE_GROUP:-}" ]]; then
         azd_env_keep AZURE_RESOURCE_GROUP "${LIVE_APP_GROUP}"
     elif [[ "$(lowercase "${AZURE_RESOURCE_GROUP}")" != "$(lowercase "${LIVE_APP_GROUP}")" ]]; then
-        in_pipeline && die "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the function app of azd environment '${AZURE_ENV_NAME:-}' lives in '${LIVE_APP_GROUP}':
-  the provision would create a second copy of the environment there. Unset the pipeline's AZURE_RESOURCE_GROUP variable."
-        warn "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the live function app ${LIVE_APP_NAME} is in '${LIVE_APP_GROUP}': this provision creates another copy of the environment there (administrator run)"
+        # An administrator's run too: two copies of one azd environment share its app registration and
+        # settings, and azd would go on deploying to one of them only.
+        die "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the function app of azd environment '${AZURE_ENV_NAME:-}' lives in '${LIVE_APP_GROUP}':
+  the provision would create a second copy of the environment there. Unset AZURE_RESOURCE_GROUP (or the pipeline's variable), or set it to '${LIVE_APP_GROUP}'; for a copy elsewhere, use another azd environment name (azd env new), or remove the old one first (azd down)."
     fi
 }
 
