@@ -107,7 +107,9 @@ test("the pipeline's RBAC Administrator condition is mandatory and allows exactl
     const build = /^CONDITION=\$\([\s\S]*^CONDITION=.*PIPELINE.*$/m.exec(lines)?.[0];
     assert.ok(build, 'CONTRIBUTING does not build CONDITION');
     assert.match(build, /<<'EOF'/, 'a quoted heredoc: no history or parameter expansion inside the condition');
-    const built = spawnSync('bash', ['-c', `IDENTITY='$IDENTITY' PIPELINE='$PIPELINE'\n${build}\nprintf '%s' "$CONDITION"`], { encoding: 'utf8' });
+    const built = spawnSync('bash', ['-c', `IDENTITY='$IDENTITY' PIPELINE='$PIPELINE'\n${build}\nprintf '%s' "$CONDITION"`], {
+        encoding: 'utf8',
+    });
     assert.equal(built.status, 0, built.stderr);
     const condition = built.stdout;
     const [writes = '', deletes = ''] = condition.split("AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}))");

@@ -148,7 +148,10 @@ test('deploy.yml runs only after CI passed on a push to main, and deploys the co
 test('deploy.yml runs the gate before anything else, and every later step only when it says deploy', () => {
     const deploy = readDoc('.github/workflows/deploy.yml');
     assert.match(deploy, /^permissions:\n(?: {2}.*\n)*? {2}actions:\s*read$/m, 'the gate lists CI runs');
-    const steps = deploy.slice(deploy.indexOf('    steps:\n')).split(/\n(?= {6}- )/).slice(1);
+    const steps = deploy
+        .slice(deploy.indexOf('    steps:\n'))
+        .split(/\n(?= {6}- )/)
+        .slice(1);
     const names = steps.map((s) => /(?:name|uses):\s*(.+)/.exec(s)?.[1]);
     assert.deepEqual(names.slice(0, 2), ['actions/checkout@v4', 'Gate']);
     const gate = steps[1] ?? '';
@@ -191,7 +194,7 @@ function gate(env: Readonly<Record<string, string>>): { status: number | null; o
 const MAIN = 'a'.repeat(40);
 const OLDER = 'b'.repeat(40);
 
-test('the deploy gate: after CI, deploys main\'s newest commit and skips with a notice once main has moved on', () => {
+test("the deploy gate: after CI, deploys main's newest commit and skips with a notice once main has moved on", () => {
     const newest = gate({ DEPLOY_SHA: MAIN, DEPLOY_EVENT: 'workflow_run', DEPLOY_REF: 'refs/heads/main' });
     assert.equal(newest.status, 0, newest.output);
     assert.equal(newest.deploy, 'deploy=true\n');
@@ -214,7 +217,12 @@ test('the deploy gate: a manual run deploys only main, and only a commit CI pass
     assert.match(untested.output, new RegExp(`::error::CI \\(ci\\.yml\\) has not passed on ${MAIN}`));
     assert.equal(untested.deploy, '');
 
-    const passed = gate({ DEPLOY_SHA: MAIN, DEPLOY_EVENT: 'workflow_dispatch', DEPLOY_REF: 'refs/heads/main', FAKE_CI_PASSED: `${OLDER} ${MAIN}` });
+    const passed = gate({
+        DEPLOY_SHA: MAIN,
+        DEPLOY_EVENT: 'workflow_dispatch',
+        DEPLOY_REF: 'refs/heads/main',
+        FAKE_CI_PASSED: `${OLDER} ${MAIN}`,
+    });
     assert.equal(passed.status, 0, passed.output);
     assert.equal(passed.deploy, 'deploy=true\n');
     assert.deepEqual(passed.gh, [

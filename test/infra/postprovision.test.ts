@@ -531,7 +531,10 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             assert.match(again.output, /reusing app registration 2222\S+ \(GRAPH_CLIENT_ID\)/);
             assert.equal(lines(state, 'creds').length, 1, 'one client secret');
             assert.match(again.output, /reusing the API app registration a0a0a0a0\S+ \(API_AUDIENCE\)/);
-            assert.ok(!again.calls.some((c) => c.startsWith('ad app create') || c.startsWith('ad app list')), 'no name lookup, no second app');
+            assert.ok(
+                !again.calls.some((c) => c.startsWith('ad app create') || c.startsWith('ad app list')),
+                'no name lookup, no second app',
+            );
         }));
 
     test("a foreign app whose name only starts with the API's name is not adopted: the hook creates its own", () =>
@@ -559,7 +562,11 @@ describe("the API's own app registration and API_AUDIENCE", () => {
                 async (state) => {
                     const r = await runHook(state, 'ensure');
                     assert.notEqual(r.status, 0, name);
-                    assert.match(r.output, /an app registration named 'graph-users-dev-api' already exists, and API_AUDIENCE names none/, name);
+                    assert.match(
+                        r.output,
+                        /an app registration named 'graph-users-dev-api' already exists, and API_AUDIENCE names none/,
+                        name,
+                    );
                     assert.match(r.output, /does not adopt a registration by its name/, name);
                     for (const check of [
                         `az ad app owner list --id ${FOREIGN_APP_ID}`,
@@ -596,7 +603,9 @@ describe("the API's own app registration and API_AUDIENCE", () => {
                 assert.match(r.output, new RegExp(`azd env set GRAPH_CLIENT_ID ${APP_ID}`));
                 assert.match(r.output, /azd env set GRAPH_APP_DISPLAY_NAME <another name>/);
                 assert.deepEqual(
-                    r.calls.filter((c) => c.startsWith('ad ') || c.startsWith('rest ') || c.startsWith('keyvault') || c.startsWith('functionapp')),
+                    r.calls.filter(
+                        (c) => c.startsWith('ad ') || c.startsWith('rest ') || c.startsWith('keyvault') || c.startsWith('functionapp'),
+                    ),
                     ["ad app list --filter displayName eq 'graph-users-dev' --query [].appId -o tsv"],
                     'nothing but the name lookup',
                 );
