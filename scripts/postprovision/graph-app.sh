@@ -35,7 +35,7 @@
 #   managedIdentity: a federated identity credential that trusts the function's user-assigned identity
 #     (issuer {AUTHORITY_HOST}/{tenant}/v2.0, subject its principal id, audience of the cloud). No secret.
 # rotate-secret / rotate-certificate: a new credential and Key Vault version, then, after
-#   ROTATE_GRACE_SECONDS (default 600: longer than Entra ID's propagation plus the app's 2-minute retry of a
+#   ROTATE_GRACE_SECONDS (default 600, at least 180: longer than Entra ID's propagation plus the app's 2-minute retry of a
 #   refused new value), the previous credential is removed by its keyId. The vault's new version exists before
 #   Entra ID accepts it; the app keeps the previous credential until it does, then switches, without a restart.
 # verify: GET /api/users?top=1 with the function key, or with API_AUDIENCE set, with the signed-in
@@ -53,8 +53,8 @@ HOOK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 readonly HOOK_DIR
 # shellcheck source=lib/common.sh
 source "${HOOK_DIR}/lib/common.sh"
-# shellcheck source=lib/ownedApp.sh
-source "${HOOK_DIR}/lib/ownedApp.sh"
+# shellcheck source=lib/nameClash.sh
+source "${HOOK_DIR}/lib/nameClash.sh"
 # shellcheck source=lib/appRegistration.sh
 source "${HOOK_DIR}/lib/appRegistration.sh"
 # shellcheck source=lib/keyVault.sh
@@ -103,6 +103,10 @@ read_configuration() {
     for name in ROTATE_GRACE_SECONDS GRAPH_APP_VERIFY_TIMEOUT_SECONDS GRAPH_APP_VERIFY_INTERVAL_SECONDS; do
         [[ "${!name}" =~ ^[0-9]+$ ]] || die "${name} must be a number of seconds"
     done
+    # The previous credential must outlive Entra ID's propagation of the new one plus the app's 2-minute
+    # retry of a refused new value (README, "Rotation"): anything shorter can cut off running instances.
+    ((10#${ROTATE_GRACE_SECONDS} >= 180)) ||
+        die "ROTATE_GRACE_SECONDS must be at least 180 (Entra ID's propagation of the new credential plus the app's 2-minute retry), not ${ROTATE_GRACE_SECONDS}: the previous credential would be removed while instances still use it"
 }
 
 # The signed-in tenant must be the one whose users are read: that is where the registration must live.

@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { evaluate } from '../infra/armExpression.js';
@@ -101,7 +102,16 @@ test("the pipeline's RBAC Administrator condition is mandatory and allows exactl
     );
     const assigned = [...script.matchAll(/--role ("[^"]+"|\S+)/g)].map((m) => m[1]!.replaceAll('"', ''));
     assert.deepEqual(assigned, ['Contributor', 'Role Based Access Control Administrator']);
-    const condition = /CONDITION="([\s\S]*?)"\n/.exec(script)?.[1] ?? '';
+    // Run as written (bash, the list item's indentation removed), with the placeholders' names as values.
+    const lines = script.replace(/^ {3}/gm, '');
+    const build = /^CONDITION=\$\([\s\S]*^CONDITION=.*PIPELINE.*$/m.exec(lines)?.[0];
+    assert.ok(build, 'CONTRIBUTING does not build CONDITION');
+    assert.match(build, /<<'EOF'/, 'a quoted heredoc: no history or parameter expansion inside the condition');
+    const built = spawnSync('bash', ['-c', `IDENTITY='$IDENTITY' PIPELINE='$PIPELINE'\n${build}\nprintf '%s' "$CONDITION"`], {
+        encoding: 'utf8',
+    });
+    assert.equal(built.status, 0, built.stderr);
+    const condition = built.stdout;
     const [writes = '', deletes = ''] = condition.split("AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}))");
     const allowedWrites = new Map(
         [

@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { locateShellcheck, repoRoot, requireTool, run } from '../infra/tools.js';
 import { readDoc } from './markdownTable.js';
 
@@ -130,7 +132,7 @@ test('deploy.yml runs only after CI passed on a push to main, and deploys the co
     // The job runs for a successful CI of a push in this repository (a fork's pull request can name its branch main).
     const condition = /^ {4}if:\s*>-?\n((?: {6}.*\n)+)/m.exec(deploy)?.[1]?.replace(/\s+/g, ' ') ?? '';
     for (const clause of [
-        "github.event_name == 'workflow_dispatch' ||",
+        "(github.event_name == 'workflow_dispatch' && github.ref == 'refs/heads/main') ||",
         "github.event.workflow_run.conclusion == 'success'",
         "github.event.workflow_run.event == 'push'",
         'github.event.workflow_run.head_repository.full_name == github.repository',
@@ -139,8 +141,98 @@ test('deploy.yml runs only after CI passed on a push to main, and deploys the co
     }
     assert.match(
         deploy,
-        /uses:\s*actions\/checkout@v4\s+with:\s+ref:\s*\$\{\{ github\.event\.workflow_run\.head_sha \|\| github\.sha \}\}/,
+        /uses:\s*actions\/checkout@v4\s+with:\s+ref:\s*\$\{\{ github\.event\.workflow_run\.head_sha \|\| github\.sha \}\}\s+(?:#.*\s+)*persist-credentials:\s*false/,
     );
+});
+
+test('deploy.yml runs the gate before anything else, and every later step only when it says deploy', () => {
+    const deploy = readDoc('.github/workflows/deploy.yml');
+    assert.match(deploy, /^permissions:\n(?: {2}.*\n)*? {2}actions:\s*read$/m, 'the gate lists CI runs');
+    const steps = deploy
+        .slice(deploy.indexOf('    steps:\n'))
+        .split(/\n(?= {6}- )/)
+        .slice(1);
+    const names = steps.map((s) => /(?:name|uses):\s*(.+)/.exec(s)?.[1]);
+    assert.deepEqual(names.slice(0, 2), ['actions/checkout@v4', 'Gate']);
+    const gate = steps[1] ?? '';
+    assert.match(gate, /id:\s*gate\s+run:\s*bash scripts\/deploy\/deploy-gate\.sh\s+env:/);
+    for (const [name, value] of [
+        ['DEPLOY_SHA', 'github.event.workflow_run.head_sha || github.sha'],
+        ['DEPLOY_EVENT', 'github.event_name'],
+        ['DEPLOY_REF', 'github.ref'],
+        ['GH_TOKEN', 'github.token'],
+    ]) {
+        assert.ok(gate.includes(`${name}: \${{ ${value} }}`), `the gate lacks ${name}`);
+    }
+    for (const step of steps.slice(2)) {
+        assert.match(step, /^ {8}if: steps\.gate\.outputs\.deploy == 'true'$/m, `not gated:\n${step}`);
+    }
+    assert.ok(steps.slice(2).some((s) => s.includes('azd provision')));
+});
+
+/** Runs scripts/deploy/deploy-gate.sh with the fake gh; main is at MAIN. */
+function gate(env: Readonly<Record<string, string>>): { status: number | null; output: string; deploy: string; gh: string[] } {
+    const dir = mkdtempSync(join(tmpdir(), 'deploy-gate-'));
+    try {
+        const r = spawnSync('bash', [join(repoRoot, 'scripts', 'deploy', 'deploy-gate.sh')], {
+            encoding: 'utf8',
+            env: {
+                PATH: `${join(repoRoot, 'test', 'dx', 'fixtures', 'bin')}${delimiter}${process.env.PATH ?? ''}`,
+                GITHUB_REPOSITORY: 'owner/repo',
+                GITHUB_OUTPUT: join(dir, 'output'),
+                FAKE_GH_LOG: join(dir, 'gh.log'),
+                FAKE_MAIN_SHA: MAIN,
+                ...env,
+            },
+        });
+        const text = (file: string): string => (existsSync(join(dir, file)) ? readFileSync(join(dir, file), 'utf8') : '');
+        return { status: r.status, output: r.stdout + r.stderr, deploy: text('output'), gh: text('gh.log').split('\n').filter(Boolean) };
+    } finally {
+        rmSync(dir, { recursive: true, force: true });
+    }
+}
+const MAIN = 'a'.repeat(40);
+const OLDER = 'b'.repeat(40);
+
+test("the deploy gate: after CI, deploys main's newest commit and skips with a notice once main has moved on", () => {
+    const newest = gate({ DEPLOY_SHA: MAIN, DEPLOY_EVENT: 'workflow_run', DEPLOY_REF: 'refs/heads/main' });
+    assert.equal(newest.status, 0, newest.output);
+    assert.equal(newest.deploy, 'deploy=true\n');
+    assert.deepEqual(newest.gh, ['api repos/owner/repo/git/ref/heads/main --jq .object.sha'], 'CI already passed: not asked again');
+
+    const late = gate({ DEPLOY_SHA: OLDER, DEPLOY_EVENT: 'workflow_run', DEPLOY_REF: 'refs/heads/main' });
+    assert.equal(late.status, 0, late.output);
+    assert.equal(late.deploy, 'deploy=false\n');
+    assert.match(late.output, new RegExp(`::notice::main has moved on to ${MAIN}: not deploying the older ${OLDER}`));
+});
+
+test('the deploy gate: a manual run deploys only main, and only a commit CI passed on', () => {
+    const branch = gate({ DEPLOY_SHA: MAIN, DEPLOY_EVENT: 'workflow_dispatch', DEPLOY_REF: 'refs/heads/feature' });
+    assert.notEqual(branch.status, 0);
+    assert.match(branch.output, /::error::a manual deployment deploys main only, not 'refs\/heads\/feature'/);
+    assert.deepEqual([branch.deploy, branch.gh], ['', []]);
+
+    const untested = gate({ DEPLOY_SHA: MAIN, DEPLOY_EVENT: 'workflow_dispatch', DEPLOY_REF: 'refs/heads/main', FAKE_CI_PASSED: OLDER });
+    assert.notEqual(untested.status, 0);
+    assert.match(untested.output, new RegExp(`::error::CI \\(ci\\.yml\\) has not passed on ${MAIN}`));
+    assert.equal(untested.deploy, '');
+
+    const passed = gate({
+        DEPLOY_SHA: MAIN,
+        DEPLOY_EVENT: 'workflow_dispatch',
+        DEPLOY_REF: 'refs/heads/main',
+        FAKE_CI_PASSED: `${OLDER} ${MAIN}`,
+    });
+    assert.equal(passed.status, 0, passed.output);
+    assert.equal(passed.deploy, 'deploy=true\n');
+    assert.deepEqual(passed.gh, [
+        `run list --repo owner/repo --workflow ci.yml --commit ${MAIN} --status success --json databaseId --jq length`,
+        'api repos/owner/repo/git/ref/heads/main --jq .object.sha',
+    ]);
+
+    const stale = gate({ DEPLOY_SHA: OLDER, DEPLOY_EVENT: 'workflow_dispatch', DEPLOY_REF: 'refs/heads/main', FAKE_CI_PASSED: OLDER });
+    assert.equal(stale.status, 0, stale.output);
+    assert.equal(stale.deploy, 'deploy=false\n', 'a manual run of an older main commit skips too');
 });
 
 test('dependabot.yml updates npm and GitHub Actions weekly and groups the Azure SDK', () => {

@@ -123,7 +123,9 @@ test('hook keeps API_AUDIENCE across re-provisioning, as GRAPH_CLIENT_ID (azd en
     assert.match(lib, /publish_setting API_AUDIENCE /);
     const publish = hook.slice(hook.indexOf('publish_setting() {'), hook.indexOf('\n}\n', hook.indexOf('publish_setting() {')));
     assert.match(publish, /az functionapp config appsettings set [^\n]*\n[^\n]*--settings "\$1=\$2"/);
-    assert.match(publish, /azd_env_set "\$1" "\$2"/);
+    assert.match(publish, /remember_setting "\$1" "\$2"/);
+    const remember = hook.slice(hook.indexOf('remember_setting() {'), hook.indexOf('\n}\n', hook.indexOf('remember_setting() {')));
+    assert.match(remember, /azd_env_set "\$1" "\$2"/);
     assert.equal(JSON.stringify(parameterFile.parameters.apiAudience?.value), '"${API_AUDIENCE}"');
 });
 

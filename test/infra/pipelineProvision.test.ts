@@ -156,6 +156,18 @@ describe('preprovision: the live identity settings survive a provision from an e
             );
         }));
 
+    test("an administrator's run refuses another AZURE_RESOURCE_GROUP too: a provision never makes a second copy", () =>
+        withState(liveApp({ GRAPH_CLIENT_ID: LIVE_APP_ID }, 'rg-graph-users-prod'), FRESH_DOTENV, async (state) => {
+            const r = await runHook(state, 'preserve-settings', { AZURE_RESOURCE_GROUP: 'rg-dev' });
+            assert.notEqual(r.status, 0, r.output);
+            assert.match(
+                r.output,
+                /AZURE_RESOURCE_GROUP is 'rg-dev', but the function app of azd environment 'dev' lives in 'rg-graph-users-prod'/,
+            );
+            assert.match(r.output, /use another azd environment name/);
+            assert.equal(dotenv(state).AZURE_RESOURCE_GROUP, undefined, 'nothing kept');
+        }));
+
     test('an empty GitHub variable (set, but never filled) is replaced by the live value too', () =>
         withState(liveApp({ GRAPH_CLIENT_ID: LIVE_APP_ID }), FRESH_DOTENV, async (state) => {
             const r = await runHook(state, 'preserve-settings', { ...CI_PROCESS_ENV, GRAPH_CLIENT_ID: '' });

@@ -22,9 +22,8 @@ import {
 } from './fakeAzure.js';
 
 const ROLE_ID = 'df021288-bdef-4463-88db-98f22de89214';
-/** The signed-in principal, as the fake `az` answers; another member of the tenant; an app of theirs. */
+/** The signed-in principal, as the fake `az` answers; an app registration the hook did not create. */
 const DEPLOYER_ID = 'd0d0d0d0-0000-4000-8000-0000000000d1';
-const STRANGER = '99999999-0000-4000-8000-000000000099';
 const FOREIGN_APP_ID = 'f0f0f0f0-0000-4000-8000-0000000000f1';
 
 /** Runs `body` with a fresh fake Azure and removes it afterwards. */
@@ -115,6 +114,15 @@ describe('keyVaultSecret (default)', () => {
             assert.equal(read(state, 'vault_value'), '');
         }));
 
+    test('another policy refusal that is not about the credential type is not taken for CredentialTypeNotAllowedAsPerAppPolicy', () =>
+        withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_RESET: 'otherpolicy' });
+            assert.notEqual(r.status, 0);
+            assert.match(r.output, /ERROR: Display name not allowed as per assigned policy\./);
+            assert.match(r.output, /Microsoft Graph refused to add a client secret to app 2222/);
+            assert.doesNotMatch(r.output, /CredentialTypeNotAllowedAsPerAppPolicy|managedIdentity/);
+        }));
+
     test('Key Vault refusing the new secret is reported as a Key Vault problem, and the credential Graph created is removed', () =>
         withState(async (state) => {
             const r = await runHook(state, 'ensure', { FAKE_VAULT_SET: 'fail' });
@@ -130,16 +138,30 @@ describe('keyVaultSecret (default)', () => {
         withState(async (state) => {
             assert.equal((await runHook(state, 'ensure')).status, 0);
             const before = read(state, 'vault_value');
-            const r = await runHook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0', FAKE_RESET: 'fail' });
+            const r = await runHook(state, 'rotate-secret', { FAKE_SLEEP: 'record', FAKE_RESET: 'fail' });
             assert.notEqual(r.status, 0, r.output);
             assert.equal(read(state, 'vault_value'), before, 'the vault keeps the working secret');
         }));
 
+    test('ROTATE_GRACE_SECONDS below 180 is refused before any change, naming the setting', async () => {
+        for (const grace of ['0', '179', '0179']) {
+            await withState(async (state) => {
+                assert.equal((await runHook(state, 'ensure')).status, 0);
+                const r = await runHook(state, 'rotate-secret', { FAKE_SLEEP: 'record', ROTATE_GRACE_SECONDS: grace });
+                assert.notEqual(r.status, 0, grace);
+                assert.match(r.output, new RegExp(`ROTATE_GRACE_SECONDS must be at least 180 .*not ${grace}`), grace);
+                assert.ok(!r.calls.some((c) => c.startsWith('ad app credential')), grace);
+                assert.deepEqual(keyIds(state, 'creds'), ['key-1'], grace);
+            });
+        }
+    });
+
     test('rotate-secret: new credential, new Key Vault version, old credential removed by keyId', () =>
         withState(async (state) => {
             assert.equal((await runHook(state, 'ensure')).status, 0);
-            const r = await runHook(state, 'rotate-secret', { ROTATE_GRACE_SECONDS: '0' });
+            const r = await runHook(state, 'rotate-secret', { FAKE_SLEEP: 'record' });
             assert.equal(r.status, 0, r.output);
+            assert.deepEqual(lines(state, 'sleeps'), ['sleep 600'], 'the default grace period, before the removal');
             assert.equal(read(state, 'vault_value'), 'FAKE-SECRET-2-value');
             assert.equal(read(state, 'vault_keyid').trim(), 'key-2');
             assert.deepEqual(lines(state, 'deleted'), ['key-1']);
@@ -203,7 +225,7 @@ describe('keyVaultCertificate', () => {
     test('rotate-certificate: a new version, registered, then the old key credential removed by keyId', () =>
         withState(async (state) => {
             assert.equal((await runHook(state, 'ensure', cert)).status, 0);
-            const r = await runHook(state, 'rotate-certificate', { ...cert, ROTATE_GRACE_SECONDS: '0' });
+            const r = await runHook(state, 'rotate-certificate', { ...cert, FAKE_SLEEP: 'record', ROTATE_GRACE_SECONDS: '180' });
             assert.equal(r.status, 0, r.output);
             assert.equal(lines(state, 'cert_versions').length, 2);
             assert.deepEqual(keyIds(state, 'keycreds'), ['cert-key-2-v2'], 'the new version registered, the old one removed');
@@ -491,6 +513,30 @@ describe("the API's own app registration and API_AUDIENCE", () => {
             assert.ok(!second.calls.some((c) => c.startsWith('ad app create')));
         }));
 
+    test('a run that stops after creating the registrations has recorded their ids: the re-run takes them by id', () =>
+        withState(async (state) => {
+            // Graph refuses the client secret: the Graph client's registration exists, nothing is published yet.
+            const noSecret = await runHook(state, 'ensure', { FAKE_RESET: 'fail' });
+            assert.notEqual(noSecret.status, 0, noSecret.output);
+            assert.equal(dotenv(state).GRAPH_CLIENT_ID, APP_ID, 'recorded before the failing step');
+            assert.doesNotMatch(read(state, 'appsettings'), /GRAPH_CLIENT_ID/);
+            // The deployer's API role fails: the API's registration exists, API_AUDIENCE is not published yet.
+            const noGrant = await runHook(state, 'ensure', { FAKE_API_GRANT: 'fail' });
+            assert.notEqual(noGrant.status, 0, noGrant.output);
+            assert.equal(dotenv(state).API_AUDIENCE, `${API_APP_ID},api://${API_APP_ID}`, 'recorded before the failing step');
+            assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/);
+
+            const again = await runHook(state, 'ensure');
+            assert.equal(again.status, 0, again.output);
+            assert.match(again.output, /reusing app registration 2222\S+ \(GRAPH_CLIENT_ID\)/);
+            assert.equal(lines(state, 'creds').length, 1, 'one client secret');
+            assert.match(again.output, /reusing the API app registration a0a0a0a0\S+ \(API_AUDIENCE\)/);
+            assert.ok(
+                !again.calls.some((c) => c.startsWith('ad app create') || c.startsWith('ad app list')),
+                'no name lookup, no second app',
+            );
+        }));
+
     test("a foreign app whose name only starts with the API's name is not adopted: the hook creates its own", () =>
         withState(
             async (state) => {
@@ -501,66 +547,91 @@ describe("the API's own app registration and API_AUDIENCE", () => {
                 assert.equal(dotenv(state).API_AUDIENCE, `${API_APP_ID},api://${API_APP_ID}`);
             },
             PROVISIONED_ENV,
-            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api-legacy\t${STRANGER}\n` },
+            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api-legacy\n` },
         ));
 
-    test('an app with exactly the name is adopted only if the signed-in principal owns it alone; otherwise the hook stops and asks for its id', async () => {
-        const refused: [string, Record<string, string>][] = [
-            ["another member's app", { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\t${STRANGER}\n` }],
-            ['the same name in other case', { foreign_apps: `${FOREIGN_APP_ID}\tGraph-Users-Dev-API\t${STRANGER}\n` }],
-            ['co-owned with another member', { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\t${DEPLOYER_ID},${STRANGER}\n` }],
+    test('an app with exactly the name is never adopted, not even one the signed-in principal owns alone: the hook stops before any change, with what to check', async () => {
+        const clashes: [string, Record<string, string>][] = [
+            ["another member's app", { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev-api\n` }],
+            ['the same name in other case', { foreign_apps: `${FOREIGN_APP_ID}\tGraph-Users-Dev-API\n` }],
+            // Sole ownership proves nothing: a squatter can add the administrator as owner and leave.
+            ['one the hook could have created (API_AUDIENCE lost)', { api_app_id: `${FOREIGN_APP_ID}\n` }],
         ];
-        for (const [name, files] of refused) {
+        for (const [name, files] of clashes) {
             await withState(
                 async (state) => {
                     const r = await runHook(state, 'ensure');
                     assert.notEqual(r.status, 0, name);
                     assert.match(
                         r.output,
-                        /named 'graph-users-dev-api' \(f0f0f0f0-[^)]+\) exists, but the signed-in principal .* is not its only owner/,
+                        /an app registration named 'graph-users-dev-api' already exists, and API_AUDIENCE names none/,
                         name,
                     );
-                    assert.match(r.output, new RegExp(`azd env set API_AUDIENCE ${FOREIGN_APP_ID}`), name);
+                    assert.match(r.output, /does not adopt a registration by its name/, name);
+                    for (const check of [
+                        `az ad app owner list --id ${FOREIGN_APP_ID}`,
+                        `az ad sp owner list --id ${FOREIGN_APP_ID}`,
+                        `az ad app credential list --id ${FOREIGN_APP_ID} --cert`,
+                        `az ad sp credential list --id ${FOREIGN_APP_ID}`,
+                        `az ad app federated-credential list --id ${FOREIGN_APP_ID}`,
+                        `servicePrincipals(appId='${FOREIGN_APP_ID}')/appRoleAssignedTo`,
+                        `azd env set API_AUDIENCE ${FOREIGN_APP_ID}`,
+                        'azd env set API_APP_DISPLAY_NAME <another name>',
+                    ]) {
+                        assert.ok(r.output.includes(check), `${name}: ${check}\n${r.output}`);
+                    }
                     assert.deepEqual(
-                        r.calls.filter((c) => c.includes(FOREIGN_APP_ID)),
-                        [`ad app owner list --id ${FOREIGN_APP_ID} --query [].id -o tsv`],
-                        `${name}: only its owners were read`,
+                        r.calls.filter((c) => c.includes('graph-users-dev-api') || c.includes(FOREIGN_APP_ID)),
+                        ["ad app list --filter displayName eq 'graph-users-dev-api' --query [].appId -o tsv"],
+                        `${name}: only the name was looked up, the app is never touched`,
                     );
-                    assert.ok(!r.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api')), name);
                     assert.doesNotMatch(read(state, 'appsettings'), /API_AUDIENCE/, name);
+                    assert.equal(dotenv(state).API_AUDIENCE, undefined, name);
                 },
                 PROVISIONED_ENV,
                 files,
             );
         }
-        await withState(
-            async (state) => {
-                const r = await runHook(state, 'ensure');
-                assert.equal(r.status, 0, r.output);
-                assert.match(r.output, /reusing the API app registration 'graph-users-dev-api' \(a0a0a0a0-[^)]+\), which you own/);
-                assert.ok(!r.calls.some((c) => c.startsWith('ad app create --display-name graph-users-dev-api')));
-            },
-            PROVISIONED_ENV,
-            { api_app_id: `${API_APP_ID}\n`, api_app_owners: DEPLOYER_ID },
-        );
     });
 
-    test("the Graph client's registration: a foreign app with exactly its name, not owned, stops the hook before any credential", () =>
+    test("the Graph client's registration: an app with exactly its name stops the hook before any change", () =>
         withState(
             async (state) => {
                 const r = await runHook(state, 'ensure');
                 assert.notEqual(r.status, 0);
-                assert.match(
-                    r.output,
-                    /named 'graph-users-dev' \(f0f0f0f0-[^)]+\) exists, but the signed-in principal .* is not its only owner/,
+                assert.match(r.output, /an app registration named 'graph-users-dev' already exists, and GRAPH_CLIENT_ID names none/);
+                assert.match(r.output, new RegExp(`azd env set GRAPH_CLIENT_ID ${APP_ID}`));
+                assert.match(r.output, /azd env set GRAPH_APP_DISPLAY_NAME <another name>/);
+                assert.deepEqual(
+                    r.calls.filter(
+                        (c) => c.startsWith('ad ') || c.startsWith('rest ') || c.startsWith('keyvault') || c.startsWith('functionapp'),
+                    ),
+                    ["ad app list --filter displayName eq 'graph-users-dev' --query [].appId -o tsv"],
+                    'nothing but the name lookup',
                 );
-                assert.match(r.output, new RegExp(`azd env set GRAPH_CLIENT_ID ${FOREIGN_APP_ID}`));
-                assert.ok(!r.calls.some((c) => c.startsWith('ad app create') || c.startsWith('ad app credential')));
-                assert.equal(read(state, 'vault_value'), '');
+                assert.equal(dotenv(state).GRAPH_CLIENT_ID, undefined);
             },
             PROVISIONED_ENV,
-            { foreign_apps: `${FOREIGN_APP_ID}\tgraph-users-dev\t${STRANGER}\n` },
+            { app_id: `${APP_ID}\n` },
         ));
+
+    test('signed in as a service principal, the deployer is found by its appId; as a managed identity, the hook says it cannot name it', async () => {
+        await withState(async (state) => {
+            const r = await runHook(state, 'ensure', { FAKE_LOGIN: 'servicePrincipal' });
+            assert.equal(r.status, 0, r.output);
+            assert.ok(r.calls.includes('ad sp show --id e0e0e0e0-0000-4000-8000-0000000000e1 --query id -o tsv'));
+            assert.equal(lines(state, 'api_assigned')[0]?.split(' ')[0], DEPLOYER_ID);
+        });
+        for (const identity of ['systemAssignedIdentity', 'userAssignedIdentity']) {
+            await withState(async (state) => {
+                const r = await runHook(state, 'ensure', { FAKE_LOGIN: 'servicePrincipal', FAKE_LOGIN_NAME: identity });
+                assert.notEqual(r.status, 0, identity);
+                assert.match(r.output, /signed in with a managed identity \(az login --identity\).*API_GRANT_DEPLOYER=false/, identity);
+                assert.ok(!r.calls.some((c) => c.startsWith(`ad sp show --id ${identity}`)), identity);
+                assert.equal(read(state, 'api_assigned'), '', identity);
+            });
+        }
+    });
 
     test('API_REQUIRED_ROLE is held to the app role rule before any call; a quote in it is escaped in the query', async () => {
         for (const role of ['Users"Read', 'Users Read', 'Users\\Read', 'Rôle', 'x'.repeat(121)]) {

@@ -10,12 +10,13 @@ import { join, relative } from 'node:path';
 import { locateShellcheck, repoRoot, requireTool, run } from './tools.js';
 
 const scripts = [
-    ...['scripts/bicep', 'scripts/postprovision', 'scripts/postprovision/lib'].flatMap((dir) =>
+    ...['scripts/bicep', 'scripts/deploy', 'scripts/postprovision', 'scripts/postprovision/lib'].flatMap((dir) =>
         readdirSync(join(repoRoot, dir))
             .filter((f) => f.endsWith('.sh'))
             .map((f) => join(repoRoot, dir, f)),
     ),
-    ...['az', 'azd'].map((f) => join(repoRoot, 'test', 'infra', 'fixtures', 'bin', f)),
+    ...['az', 'azd', 'sleep'].map((f) => join(repoRoot, 'test', 'infra', 'fixtures', 'bin', f)),
+    join(repoRoot, 'test', 'dx', 'fixtures', 'bin', 'gh'),
 ];
 
 test('there are scripts to check', () => {

@@ -2,8 +2,8 @@
 # The API's own app registration: what callers of the function's HTTP API get tokens for, and the app
 # role they must hold. Administrator only: every call here needs a Microsoft Graph directory role.
 #
-# A registration of its own (the one API_AUDIENCE names, else the one named API_APP_DISPLAY_NAME, default
-# "graph-users-<env>-api", that the signed-in principal owns alone: lib/ownedApp.sh), apart from the
+# A registration of its own (the one API_AUDIENCE names, else a new one named API_APP_DISPLAY_NAME, default
+# "graph-users-<env>-api", never one found by that name: lib/nameClash.sh), apart from the
 # Graph client (GRAPH_CLIENT_ID): it holds no credential and no Graph permission, and who may call the
 # API is managed on it alone (Enterprise applications > the API > Users and groups).
 #   - App ID URI api://<appId>; v2 access tokens (the app accepts v1 too).
@@ -63,14 +63,12 @@ ensure_api_registration() {
     if [[ -n "${API_APP_ID}" ]] && az ad app show --id "${API_APP_ID}" --query appId -o tsv >/dev/null 2>&1; then
         log "reusing the API app registration ${API_APP_ID} (API_AUDIENCE)"
     else
-        find_owned_app "${API_APP_DISPLAY_NAME}" API_AUDIENCE API_APP_DISPLAY_NAME
-        API_APP_ID="${OWNED_APP_ID}"
-        if [[ -n "${API_APP_ID}" ]]; then
-            log "reusing the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID}), which you own"
-        else
-            API_APP_ID="$(az ad app create --display-name "${API_APP_DISPLAY_NAME}" --sign-in-audience AzureADMyOrg --query appId -o tsv)"
-            log "created the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID})"
-        fi
+        refuse_name_clash "${API_APP_DISPLAY_NAME}" API_AUDIENCE API_APP_DISPLAY_NAME
+        API_APP_ID="$(az ad app create --display-name "${API_APP_DISPLAY_NAME}" --sign-in-audience AzureADMyOrg --query appId -o tsv)"
+        # The value publish_api_audience writes; the function app gets it at the end of the run.
+        API_AUDIENCE="${API_APP_ID},api://${API_APP_ID}"
+        remember_setting API_AUDIENCE "${API_AUDIENCE}"
+        log "created the API app registration '${API_APP_DISPLAY_NAME}' (${API_APP_ID}); API_AUDIENCE recorded in the azd environment"
     fi
     object_id="$(api_query id)"
 
@@ -135,6 +133,22 @@ publish_api_audience() {
     log "callers now need an Entra ID token with ${API_REQUIRED_ROLE}; assign the app role to a caller (an application's service principal or a user):
   az rest --resource ${GRAPH_ENDPOINT} --method POST --url ${GRAPH_ENDPOINT}/v1.0/servicePrincipals/${API_SP_ID}/appRoleAssignedTo \\
     --body '{\"principalId\":\"<caller object id>\",\"resourceId\":\"${API_SP_ID}\",\"appRoleId\":\"${API_ROLE_ID}\"}'"
+}
+
+# The object id of the principal az is signed in as (a user, or a pipeline's service principal).
+# After `az login --identity`, user.name is only the literal systemAssignedIdentity/userAssignedIdentity
+# (azure-cli profile.py, login_with_managed_identity), not an id Graph can look up.
+signed_in_object_id() {
+    local name
+    if [[ "$(az account show --query user.type -o tsv)" == servicePrincipal ]]; then
+        name="$(az account show --query user.name -o tsv)"
+        if [[ "${name}" == systemAssignedIdentity || "${name}" == userAssignedIdentity ]]; then
+            die "az is signed in with a managed identity (az login --identity), whose object id az cannot name: the hook cannot give it ${API_REQUIRED_ROLE} on the API. Set API_GRANT_DEPLOYER=false (azd env set API_GRANT_DEPLOYER false) and assign the role to the identity yourself, or run the hook signed in as a user or service principal"
+        fi
+        az ad sp show --id "${name}" --query id -o tsv
+    else
+        az ad signed-in-user show --query id -o tsv
+    fi
 }
 
 # The app role for the principal `az` is signed in as (a user, or a pipeline's service principal).

@@ -5,22 +5,17 @@
 readonly GRAPH_APP_ID='00000003-0000-0000-c000-000000000000' # Microsoft Graph's well-known appId
 readonly GRAPH_PERMISSION='User.Read.All'
 
-# The registration GRAPH_CLIENT_ID names, else the one named GRAPH_APP_DISPLAY_NAME that the signed-in
-# principal owns alone (lib/ownedApp.sh), else a new one.
+# The registration GRAPH_CLIENT_ID names, else a new one (never one found by name: lib/nameClash.sh).
 ensure_app_registration() {
     if [[ -n "${GRAPH_CLIENT_ID:-}" ]] && az ad app show --id "${GRAPH_CLIENT_ID}" --query appId -o tsv >/dev/null 2>&1; then
         APP_ID="${GRAPH_CLIENT_ID}"
         log "reusing app registration ${APP_ID} (GRAPH_CLIENT_ID)"
     else
-        find_owned_app "${GRAPH_APP_DISPLAY_NAME}" GRAPH_CLIENT_ID GRAPH_APP_DISPLAY_NAME
-        APP_ID="${OWNED_APP_ID}"
-        if [[ -n "${APP_ID}" ]]; then
-            log "reusing app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID}), which you own"
-        else
-            APP_ID="$(az ad app create --display-name "${GRAPH_APP_DISPLAY_NAME}" \
-                --sign-in-audience AzureADMyOrg --query appId -o tsv)"
-            log "created app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID})"
-        fi
+        refuse_name_clash "${GRAPH_APP_DISPLAY_NAME}" GRAPH_CLIENT_ID GRAPH_APP_DISPLAY_NAME
+        APP_ID="$(az ad app create --display-name "${GRAPH_APP_DISPLAY_NAME}" \
+            --sign-in-audience AzureADMyOrg --query appId -o tsv)"
+        remember_setting GRAPH_CLIENT_ID "${APP_ID}"
+        log "created app registration '${GRAPH_APP_DISPLAY_NAME}' (${APP_ID}); GRAPH_CLIENT_ID recorded in the azd environment"
     fi
 
     SP_ID="$(az ad sp list --filter "appId eq '${APP_ID}'" --query '[0].id' -o tsv)"

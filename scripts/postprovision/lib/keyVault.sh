@@ -25,7 +25,7 @@ wait_for_vault_access() {
 # Graph's refusals under a tenant's app management policy. `az ad app credential reset` prints only Graph's
 # error.message, never its code (azure-cli role/_msgrpah/_graph_client.py: GraphError(error['message']),
 # printed by knack as "ERROR: <message>"); `az rest` prints the code. Match both, case-insensitively.
-readonly POLICY_REFUSES_TYPE='CredentialTypeNotAllowedAsPerAppPolicy|not allowed as per assigned policy'
+readonly POLICY_REFUSES_TYPE='CredentialTypeNotAllowedAsPerAppPolicy|Credential type not allowed as per assigned policy'
 readonly POLICY_REFUSES_LIFETIME='CredentialInvalidLifetimeAsPerAppPolicy|lifetime exceeds the max value allowed as per assigned policy'
 
 # Stops with the fix when Graph refused a credential because of the tenant's app management policy: the kind

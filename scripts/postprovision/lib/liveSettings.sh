@@ -74,9 +74,10 @@ keep_resource_group() {
     if [[ -z "${AZURE_RESOURCE_GROUP:-}" ]]; then
         azd_env_keep AZURE_RESOURCE_GROUP "${LIVE_APP_GROUP}"
     elif [[ "$(lowercase "${AZURE_RESOURCE_GROUP}")" != "$(lowercase "${LIVE_APP_GROUP}")" ]]; then
-        in_pipeline && die "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the function app of azd environment '${AZURE_ENV_NAME:-}' lives in '${LIVE_APP_GROUP}':
-  the provision would create a second copy of the environment there. Unset the pipeline's AZURE_RESOURCE_GROUP variable."
-        warn "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the live function app ${LIVE_APP_NAME} is in '${LIVE_APP_GROUP}': this provision creates another copy of the environment there (administrator run)"
+        # An administrator's run too: two copies of one azd environment share its app registration and
+        # settings, and azd would go on deploying to one of them only.
+        die "AZURE_RESOURCE_GROUP is '${AZURE_RESOURCE_GROUP}', but the function app of azd environment '${AZURE_ENV_NAME:-}' lives in '${LIVE_APP_GROUP}':
+  the provision would create a second copy of the environment there. Unset AZURE_RESOURCE_GROUP (or the pipeline's variable), or set it to '${LIVE_APP_GROUP}'; for a copy elsewhere, use another azd environment name (azd env new), or remove the old one first (azd down)."
     fi
 }
 
@@ -128,6 +129,12 @@ publish_setting() {
             --settings "$1=$2" -o none
         log "set $1=$2 on ${AZURE_FUNCTION_APP_NAME}"
     fi
+    remember_setting "$1" "$2"
+}
+
+# NAME=VALUE in the azd environment only (when azd is there): e.g. a new registration's id, recorded the
+# moment it exists, so a run that stops before publishing it finds it by id next time, not by name.
+remember_setting() {
     if command -v azd >/dev/null 2>&1; then
         azd_env_set "$1" "$2"
     fi

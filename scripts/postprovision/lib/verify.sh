@@ -103,8 +103,9 @@ verify_app() {
         fi
         code="$(problem_field code "${body}")"
         if [[ "${code}" == CallerForbidden && -n "${API_AUDIENCE:-}" ]]; then
-            # A role granted moments ago is only in tokens issued after Entra ID saw it: ask for a new
-            # token. az hands out its cached one until it expires; the same token again cannot pass.
+            # A role granted moments ago is only in tokens issued after Entra ID saw it. az hands out its
+            # cached token until it expires (up to about an hour), so right after a grant this usually fails
+            # at once: only a new token (az's cache expired) can pass, the same one again cannot.
             fresh="$(verify_credential)"
             [[ "${fresh}" != "${credential}" ]] || break
             credential="${fresh}"
@@ -124,8 +125,8 @@ verify_app() {
     fi
     [[ "${code}" != CallerForbidden ]] || cached="
   az keeps an access token until it expires (up to about an hour) and gives the same one back: one issued before
-  the role was granted never carries it. For a role granted just now, wait, or clear az's cache (\`az account clear\`,
-  then \`az login\`), then run \`azd hooks run postdeploy\`."
+  the role was granted never carries it. For a role granted just now, this is the usual cause: clear az's cache
+  (\`az account clear\`, then \`az login\`), then run \`azd hooks run postdeploy\`."
     die "the app is deployed, but GET /api/users answered ${status} ${code}: $(problem_field detail "${body}")
   Fix: $(documented_fix "${code}")${cached}
   invocationId $(problem_field invocationId "${body}") (the function logs hold the full message and fix under it; docs/troubleshooting.md lists every code)"
