@@ -48,8 +48,10 @@ function assertIsCertificate(parsed: Awaited<ReturnType<typeof parseCertificateS
     const x509 = new X509Certificate(expected.certPem);
     assert.equal(parsed.thumbprintSha256, x509.fingerprint256.replaceAll(':', '').toLowerCase());
     assert.equal(parsed.thumbprintSha1, expected.thumbprintSha1);
-    assert.ok(x509.checkPrivateKey(createPrivateKey(parsed.privateKeyPem)));
-    assert.match(parsed.privateKeyPem, /^-----BEGIN PRIVATE KEY-----/);
+    const key = createPrivateKey(parsed.privateKeyPem);
+    assert.ok(x509.checkPrivateKey(key));
+    // PKCS#8: the form MSAL takes, whatever form the secret held.
+    assert.equal(parsed.privateKeyPem, key.export({ type: 'pkcs8', format: 'pem' }).toString());
     assert.ok(parsed.chainPem.startsWith(x509.toString()), 'the signing certificate comes first in x5c');
     assert.equal(parsed.notAfter.getTime(), expected.notAfter.getTime());
 }
@@ -128,7 +130,7 @@ describe('PEM (application/x-pem-file)', () => {
         assertIsCertificate(await parseCertificateSecret(secret(value, PEM), context), certificate);
     });
 
-    it('reads a PKCS#1 "RSA PRIVATE KEY" and returns it as PKCS#8', async () => {
+    it('reads a PKCS#1 RSA key and returns it as PKCS#8', async () => {
         const pkcs1 = createPrivateKey(certificate.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString();
         assertIsCertificate(await parseCertificateSecret(secret(`${pkcs1}${certificate.certPem}`, PEM), context), certificate);
     });
