@@ -78,14 +78,7 @@ export class LockFile {
 
     /** Removes the lock if it is still this one (a writer that outlived the bound may have lost it). */
     async release(): Promise<void> {
-        let current: string;
-        try {
-            current = await readFile(this.path, 'utf8');
-        } catch (error) {
-            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-            throw error;
-        }
-        if (current === this.#text) await rm(this.path, { force: true });
+        if ((await readText(this.path)) === this.#text) await rm(this.path, { force: true });
     }
 }
 

@@ -128,18 +128,24 @@ export class GraphTokenProvider {
 
     async #acquire(forceRefresh: boolean): Promise<AccessToken> {
         const timing: Timing = { keyVaultMs: 0 };
-        let latest: GraphCredential;
+        let latest: GraphCredential | undefined;
+        let vaultFailure: { readonly error: unknown } | undefined;
         try {
             latest = await this.#read(timing, false);
         } catch (error) {
-            const accepted = this.#accepted;
-            if (accepted === undefined) throw error;
-            return this.#serveDespiteVault(accepted, error, forceRefresh, timing);
+            if (this.#accepted === undefined) throw error;
+            // Key Vault unreadable (an outage, throttling, the current version disabled to roll a bad one back) while
+            // Entra ID accepted a credential before: it, and the token in its cache, keep serving. The vault's error,
+            // which says what to fix, is logged now and reaches the caller only if the held credential fails too.
+            this.#options.logger?.warn(
+                `Key Vault could not be read; ${this.#accepted.credential.facts().description} keeps serving. ${ensureErrorType(error).toLogString()}`,
+            );
+            vaultFailure = { error };
         }
         const tried = new Set<string>();
         let refusal: { readonly error: unknown; readonly credential: GraphCredential } | undefined;
 
-        if (this.#accepted?.credential.key !== latest.key) {
+        if (latest !== undefined && this.#accepted?.credential.key !== latest.key) {
             if (this.#accepted === undefined || this.#refused.isDue(latest)) {
                 tried.add(latest.key);
                 try {
@@ -175,6 +181,7 @@ export class GraphTokenProvider {
                 refusal = { error, credential: accepted.credential };
             }
         }
+        if (vaultFailure !== undefined) throw vaultFailure.error;
 
         // Nothing held works. The vault may hold a value not tried yet (rotated since the cache was filled): read past the cache, once.
         const fresh = await this.#read(timing, true);
@@ -193,24 +200,6 @@ export class GraphTokenProvider {
         }
         if (refusal === undefined) throw new Error('Internal: no credential was tried.');
         throw toTokenError(refusal.error, this.#context(refusal.credential));
-    }
-
-    /**
-     * Key Vault could not be read (an outage, throttling, or the current version disabled to roll a bad one back), but
-     * Entra ID accepted a credential before: it, and the token in its cache, keep serving. The vault's error, which says
-     * what to fix, goes to the log now, and to the caller only if the held credential fails too.
-     */
-    async #serveDespiteVault(accepted: Accepted, vaultError: unknown, forceRefresh: boolean, timing: Timing): Promise<AccessToken> {
-        this.#options.logger?.warn(
-            `Key Vault could not be read; ${accepted.credential.facts().description} keeps serving. ${ensureErrorType(vaultError).toLogString()}`,
-        );
-        try {
-            return await this.#tryAccepted(accepted, forceRefresh, timing);
-        } catch (error) {
-            if (!this.#options.credentials.isStaleCredentialError(error)) throw toTokenError(error, this.#context(accepted.credential));
-            if (this.#accepted === accepted) this.#accepted = undefined;
-            throw vaultError;
-        }
     }
 
     async #read(timing: Timing, refresh: boolean): Promise<GraphCredential> {
